@@ -1,0 +1,1 @@
+"""Shared pieces every problem module uses: math, checking, formatting, figures, publishing."""

@@ -1,0 +1,141 @@
+"""The answer key: every published value by id, and how two keys differ."""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from mkdocs.utils.meta import get_data
+
+from solutions.core.publish import Catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+KEY_PATH = ROOT / "solutions" / "answers.json"
+ABOUT = ("Answer key: every value shown on the site, by stable id, with the page it appears on "
+         "and the inputs it was computed from. Regenerate with `python -m solutions regenerate`.")
+
+
+def solution_module(markdown):
+    """Return the solution module named in a page's front matter (`solution: set.problem`), or None."""
+    _, meta = get_data(markdown)
+    return str(meta["solution"]) if "solution" in meta else None
+
+
+def modules_by_page(docs_dir=DOCS):
+    """Return {page src_uri: solution module} for every page under docs_dir that names one."""
+    found = {}
+    for path in sorted(Path(docs_dir).rglob("*.md")):
+        module = solution_module(path.read_text(encoding="utf-8"))
+        if module:
+            found[path.relative_to(docs_dir).as_posix()] = module
+    return found
+
+
+def compute(docs_dir=DOCS):
+    """Return the Catalog of everything the pages under docs_dir publish."""
+    return Catalog.collect(modules_by_page(docs_dir))
+
+
+def dumps(values):
+    """Return the key as JSON text, byte-identical for identical values."""
+    document = {"about": ABOUT, "values": dict(sorted(values.items()))}
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def load(path=KEY_PATH):
+    """Return {id: entry} from a key file, or {} if there is none yet."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["values"]
+    except (ValueError, KeyError) as exc:
+        raise SystemExit(f"{path}: not a valid answer key ({exc})") from exc
+
+
+def save(values, path=KEY_PATH):
+    """Write the key atomically: a failed write leaves the old file untouched."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".answers-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(dumps(values))
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the committed key and a recomputation."""
+
+    id: str
+    where: str  # "" for the whole value, "[2]" or "[1][0]" for one element, or a field name
+    old: object
+    new: object
+
+    def __str__(self):
+        if self.old is None:
+            return f"{self.id}: new value {self.new}"
+        if self.new is None:
+            return f"{self.id}: no longer published (was {self.old})"
+        return f"{self.id}{self.where}: {self.old} -> {self.new}"
+
+
+def _leaves(value, where=""):
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{where}[{i}]")
+    else:
+        yield where, value
+
+
+def _column_tolerance(tol, where):
+    """Tolerances may be per column (tables): pick the one for this element's last index."""
+    if isinstance(tol, list):
+        return tol[int(where.rsplit("[", 1)[1].rstrip("]"))]
+    return tol
+
+
+def value_changes(id_, old, new, rtol, atol):
+    """Return the Changes between two values, element by element, within the given tolerance."""
+    if np.shape(old) != np.shape(new):
+        return [Change(id_, " (shape)", old, new)]
+    changes = []
+    for (where, a), (_, b) in zip(_leaves(old), _leaves(new)):
+        if isinstance(a, str) or isinstance(b, str):
+            same = a == b
+        else:
+            same = abs(a - b) <= _column_tolerance(atol, where) + _column_tolerance(rtol, where) * abs(b)
+        if not same:
+            changes.append(Change(id_, where, a, b))
+    return changes
+
+
+def diff(old_key, new_key):
+    """Return every Change from old_key to new_key: values beyond tolerance, inputs, added, removed."""
+    changes = []
+    for id_ in sorted(set(old_key) | set(new_key)):
+        old, new = old_key.get(id_), new_key.get(id_)
+        if old is None or new is None:
+            changes.append(Change(id_, "", old and old["value"], new and new["value"]))
+            continue
+        changes += value_changes(id_, old["value"], new["value"], new["rtol"], new["atol"])
+        for field in sorted(set(old) | set(new)):
+            if field not in ("value", "rtol", "atol") and old.get(field) != new.get(field):
+                changes.append(Change(id_, f" ({field})", old.get(field), new.get(field)))
+    return changes
+
+
+def merge(old_key, new_key):
+    """Return new_key, keeping the committed bytes of every value that is unchanged within tolerance.
+
+    Recomputation on another CPU may differ in the last bits; keeping the approved value
+    then keeps the committed key stable instead of rewriting it with noise.
+    """
+    merged = {}
+    for id_, entry in new_key.items():
+        old = old_key.get(id_)
+        unchanged = old is not None and not value_changes(id_, old["value"], entry["value"], entry["rtol"], entry["atol"])
+        merged[id_] = {**entry, "value": old["value"]} if unchanged else entry
+    return merged

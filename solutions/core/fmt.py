@@ -1,0 +1,71 @@
+"""One formatter: numbers, vectors and matrices as LaTeX, tables as markdown."""
+
+import math
+
+import numpy as np
+
+DIGITS = 4  # decimals shown by default; the answer key keeps full precision
+
+
+def _power_of_ten(text):
+    """Return '1.5e-05' written as LaTeX, '1.5 \\times 10^{-5}' (or '10^{-5}' for a mantissa of 1)."""
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa in ("1", "1.0") else rf"{mantissa} \times {power}"
+
+
+def number(x, digits=DIGITS, whole=True):
+    """Return x as LaTeX.
+
+    digits=None: the shortest text that reads back as x (for stated inputs, 0.1 not 0.1000).
+    Otherwise: an integer when x is whole (and whole=True), `digits` decimals when
+    10^-min(digits, 3) <= |x| < 10^5, else a power of ten with digits - 2 decimals.
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"cannot publish a non-finite number: {x}")
+    if x == 0:
+        return "0"
+    if whole and x == round(x) and abs(x) < 1e6:
+        return str(int(round(x)))
+    if digits is None:
+        text = repr(x)
+        return _power_of_ten(text) if "e" in text else text
+    if 10.0 ** (-min(digits, 3)) <= abs(x) < 1e5:
+        return f"{x:.{digits}f}"
+    return _power_of_ten(f"{x:.{max(digits - 2, 1)}e}")
+
+
+def _cells(array, digits):
+    """Format every entry alike: all as integers if all are whole, else all with `digits` decimals."""
+    whole = bool(np.all(array == np.round(array)))
+    return [[number(x, digits, whole=whole) for x in row] for row in np.atleast_2d(array)]
+
+
+def vector(v, digits=DIGITS, row=False):
+    """Return a 1-D array as a LaTeX column vector (or row vector with row=True)."""
+    cells = _cells(np.asarray(v, dtype=float).ravel(), digits)[0]
+    separator = " & " if row else r" \\ "
+    return r"\begin{bmatrix} " + separator.join(cells) + r" \end{bmatrix}"
+
+
+def matrix(M, digits=DIGITS):
+    """Return a 2-D array as a LaTeX bmatrix."""
+    rows = [" & ".join(row) for row in _cells(np.asarray(M, dtype=float), digits)]
+    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def latex(x, digits=DIGITS):
+    """Return a number, vector or matrix as LaTeX, by its number of dimensions."""
+    array = np.asarray(x, dtype=float)
+    formats = {0: number, 1: vector, 2: matrix}
+    if array.ndim not in formats:
+        raise ValueError(f"cannot format an array of {array.ndim} dimensions as LaTeX")
+    return formats[array.ndim](array, digits)
+
+
+def markdown_table(columns, rows):
+    """Return a markdown table; columns and cells are markdown strings (math already in $...$)."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Publishing: problem modules hand named values, tables and figures to a Page; pages paste them by name.
+
+A page's front matter names its problem module (``solution: midterm_review.batchnorm``).
+The module's ``publish(page)`` calls ``page.value``, ``page.table`` and ``page.figure``;
+the page's markdown then refers to each by name as ``{{ name }}``. Every published item
+gets the stable id ``<module>.<name>`` in the answer key.
+"""
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from solutions.core import fmt
+from solutions.core.figures import to_svg
+
+PACKAGE = "solutions"
+NAME = re.compile(r"[A-Za-z_]\w*\Z")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+EXACT = {"rtol": 1e-12, "atol": 0.0}  # recomputation of the same float64 formula: only roundoff differs
+
+
+class SolutionError(Exception):
+    """A problem module, or a page that uses one, is wrong; the message names which and where."""
+
+
+def to_json(x):
+    """Return x as plain JSON data: numbers, strings, and nested lists of them."""
+    if isinstance(x, dict):
+        return {str(k): to_json(v) for k, v in x.items()}
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [to_json(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    value = float(x)
+    if not np.isfinite(value):
+        raise ValueError(f"a published value must be finite, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Item:
+    """One published thing: what its placeholder becomes, and its answer-key entry (None for figures)."""
+
+    name: str
+    markdown: str
+    entry: dict | None = None
+    figure: tuple[str, bytes] | None = None  # (site uri, svg bytes)
+
+
+def page_url(src_uri):
+    """Return the site URL of a page (MkDocs' directory URLs): a/b.md -> a/b/, a/index.md -> a/."""
+    path = PurePosixPath(src_uri)
+    parent = "" if str(path.parent) == "." else f"{path.parent}/"
+    return parent if path.stem in ("index", "README") else f"{parent}{path.stem}/"
+
+
+@dataclass
+class Page:
+    """Collects what one problem module publishes for one page."""
+
+    module: str  # e.g. "midterm_review.batchnorm", relative to the solutions package
+    src_uri: str  # e.g. "midterm-review/batchnorm.md", relative to docs/
+    inputs: dict = field(default_factory=dict)  # the module's INPUTS, the default for every value
+    items: dict = field(default_factory=dict)
+
+    def _add(self, item):
+        if not NAME.match(item.name):
+            raise SolutionError(f"{self.module}: {item.name!r} is not a valid name (letters, digits, _)")
+        if item.name in self.items:
+            raise SolutionError(f"{self.module}: the name {item.name!r} is published twice")
+        self.items[item.name] = item
+
+    def _entry(self, kind, value, inputs, rtol, atol, **extra):
+        return {
+            "kind": kind,
+            "page": self.src_uri,
+            "url": page_url(self.src_uri),
+            "value": to_json(value),
+            "inputs": to_json(self.inputs if inputs is None else inputs),
+            "rtol": to_json(rtol),
+            "atol": to_json(atol),
+            **extra,
+        }
+
+    def value(self, name, x, *, digits=fmt.DIGITS, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"]):
+        """Publish a number, vector or matrix; its placeholder becomes LaTeX (write it inside $...$)."""
+        self._add(Item(name, fmt.latex(x, digits), self._entry("value", x, inputs, rtol, atol)))
+
+    def input(self, name, x, *, digits=None):
+        """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
+        self._add(Item(name, fmt.latex(x, digits), self._entry("input", x, {name: x}, *EXACT.values())))
+
+    def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None):
+        """Publish a table of numbers with a label per row; rtol and atol may be given per column.
+
+        columns: header of each column, the first being the label column's (markdown).
+        labels: LaTeX label of each row. rows: (n_rows, n_columns - 1) numbers.
+        """
+        rows = np.asarray(rows, dtype=float)
+        if rows.ndim != 2 or rows.shape != (len(labels), len(columns) - 1):
+            raise SolutionError(f"{self.module}: table {name!r} has {rows.shape} cells for "
+                                f"{len(labels)} labels and {len(columns)} columns")
+        digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
+        cells = [[f"${label}$"] + [f"${fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
+                 for label, row in zip(labels, rows)]
+        entry = self._entry("table", rows, inputs, rtol, atol, columns=list(columns), rows=list(labels))
+        self._add(Item(name, fmt.markdown_table(columns, cells), entry))
+
+    def gradient_table(self, name, checks, *, wrt="L", inputs=None):
+        """Publish gradient-check rows (analytic, central difference, relative error) as a table.
+
+        The analytic column is exact recomputation; the central difference carries roundoff
+        of about eps/h ~ 1e-10 relative, which can differ between CPUs, so its key tolerance
+        is 1e-8; the relative errors are only claimed to be small (below 1e-6).
+        """
+        labels = [rf"\partial {wrt} / \partial {row.label}" for row in checks]
+        rows = [[row.analytic, row.numeric, row.relative_error] for row in checks]
+        columns = ["gradient", "analytic", "central difference", "relative error"]
+        self.table(name, columns, labels, rows, digits=[6, 6, 2], inputs=inputs,
+                   rtol=[EXACT["rtol"], 1e-8, 0.0], atol=[EXACT["atol"], 1e-12, 1e-6])
+
+    def figure(self, name, fig, *, alt, caption):
+        """Publish a matplotlib figure as an SVG file beside the page, with alt text and a caption."""
+        if not alt.strip() or not caption.strip():
+            raise SolutionError(f"{self.module}: figure {name!r} needs alt text and a caption")
+        page = PurePosixPath(self.src_uri)
+        relative = f"figures/{page.stem}/{name}.svg"
+        uri = str(page.parent / relative) if str(page.parent) != "." else relative
+        alt_text = alt.replace("[", "(").replace("]", ")").replace("\n", " ")
+        markdown = (f'<figure markdown="span">\n![{alt_text}]({relative})\n'
+                    f"<figcaption>{caption}</figcaption>\n</figure>")
+        self._add(Item(name, markdown, figure=(uri, to_svg(fig))))
+
+    def render(self, markdown, used):
+        """Return markdown with every {{ name }} replaced; add each name to the set `used`."""
+        def replace(match):
+            name = match.group(1)
+            if name not in self.items:
+                raise SolutionError(f"page {self.src_uri}: unknown name {{{{ {name} }}}} "
+                                    f"(solutions.{self.module} publishes no such name)")
+            used.add(name)
+            # Multi-line output (tables, figures) keeps the indentation of its line, so it
+            # stays inside an admonition or a collapsed solution block.
+            line_start = markdown.rfind("\n", 0, match.start()) + 1
+            indent = re.match(r"[ \t]*", markdown[line_start:]).group(0)
+            return self.items[name].markdown.replace("\n", "\n" + indent)
+        return PLACEHOLDER.sub(replace, markdown)
+
+
+def run_module(module, src_uri):
+    """Import solutions.<module>, run its publish(page), and return the filled Page."""
+    qualified = f"{PACKAGE}.{module}"
+    try:
+        mod = importlib.import_module(qualified)
+        page = Page(module, src_uri, dict(getattr(mod, "INPUTS", {})))
+        if not callable(getattr(mod, "publish", None)):
+            raise SolutionError(f"{qualified} (used by page {src_uri}) defines no publish(page) function")
+        mod.publish(page)
+    except SolutionError:
+        raise
+    except Exception as exc:  # any failure of a problem's code stops the build, naming the module
+        raise SolutionError(f"{qualified} (used by page {src_uri}) failed: {type(exc).__name__}: {exc}") from exc
+    return page
+
+
+@dataclass
+class Catalog:
+    """Everything the site publishes, page by page."""
+
+    pages: dict  # src_uri -> Page
+
+    @classmethod
+    def collect(cls, modules_by_page):
+        """Run every page's problem module; modules_by_page maps src_uri -> module name."""
+        owners = {}
+        for src_uri, module in sorted(modules_by_page.items()):
+            if module in owners:
+                raise SolutionError(f"pages {owners[module]} and {src_uri} both name solution module {module}")
+            owners[module] = src_uri
+        return cls({src: run_module(module, src) for src, module in sorted(modules_by_page.items())})
+
+    def key(self):
+        """Return the answer key: {id: entry} for every published value and table."""
+        return {f"{page.module}.{item.name}": item.entry
+                for page in self.pages.values() for item in page.items.values() if item.entry is not None}
+
+    def figures(self):
+        """Return [(site uri, svg bytes)] for every published figure."""
+        return [item.figure for page in self.pages.values() for item in page.items.values() if item.figure]
+
+    def render(self, src_uri, markdown, used):
+        """Return a page's markdown with its placeholders filled; a page with no module may have none."""
+        if src_uri in self.pages:
+            return self.pages[src_uri].render(markdown, used.setdefault(src_uri, set()))
+        match = PLACEHOLDER.search(markdown)
+        if match:
+            raise SolutionError(f"page {src_uri}: uses {match.group(0)} but names no solution module "
+                                "in its front matter (solution: <set>.<problem>)")
+        return markdown
+
+    def unused(self, used):
+        """Return the ids published but never placed on their page."""
+        return sorted(f"{page.module}.{name}" for src, page in self.pages.items()
+                      for name in page.items if name not in used.get(src, set()))

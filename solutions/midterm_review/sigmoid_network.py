@@ -1,0 +1,107 @@
+"""Problem 1: gradients of a one-hidden-layer sigmoid network, y = C sigmoid(A x + b) + d.
+
+Shapes: x, d, y scalars; A, b, C vectors of length k (A is k x 1 and C is 1 x k in the
+handout; a vector is the same thing with one index).
+"""
+
+import numpy as np
+
+from solutions.core.activations import sigmoid, sigmoid_grad
+from solutions.core.figures import COLORS, new_figure
+from solutions.core.gradcheck import check_gradients, numerical_gradient
+
+INPUTS = {
+    "x": 0.9,
+    "y_true": 1.0,
+    "A": [1.5, -0.8, 0.3],
+    "b": [0.2, -0.5, 1.0],
+    "C": [0.7, -1.2, 0.5],
+    "d": 0.1,
+    "alpha": 0.1,
+    "z_samples": [-2.0, 0.0, 1.0, 3.0],
+}
+
+
+def forward(x, A, b, C, d):
+    """Return (y_pred, z): z = A x + b, shape (k,); y_pred = C . sigmoid(z) + d, a scalar."""
+    z = np.asarray(A) * x + np.asarray(b)
+    return float(np.dot(C, sigmoid(z)) + d), z
+
+
+def loss(x, y_true, A, b, C, d):
+    """Return L = (y_true - y_pred)^2."""
+    y_pred, _ = forward(x, A, b, C, d)
+    return (y_true - y_pred) ** 2
+
+
+def gradients(x, y_true, A, b, C, d):
+    """Return {"d": dL/dd, "C": dL/dC (k,), "b": dL/db (k,), "A": dL/dA (k,)}, the derived closed forms."""
+    y_pred, z = forward(x, A, b, C, d)
+    dL_dy = 2.0 * (y_pred - y_true)
+    return {
+        "d": dL_dy,
+        "C": dL_dy * sigmoid(z),
+        "b": dL_dy * np.asarray(C) * sigmoid_grad(z),
+        "A": dL_dy * np.asarray(C) * sigmoid_grad(z) * x,
+    }
+
+
+def descent_step_b(x, y_true, A, b, C, d, alpha):
+    """Return b - alpha dL/db, one gradient-descent step on b alone."""
+    return np.asarray(b) - alpha * gradients(x, y_true, A, b, C, d)["b"]
+
+
+def plot_sigmoid(z):
+    """Return a figure of sigmoid(z) and sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)) on the grid z."""
+    fig, ax = new_figure(6.4, 3.4)
+    ax.plot(z, sigmoid(z), color=COLORS[0], label=r"$\sigma(z)$")
+    ax.plot(z, sigmoid_grad(z), color=COLORS[1], label=r"$\sigma'(z) = \sigma(z)(1-\sigma(z))$")
+    ax.plot([0], [sigmoid_grad(0.0)], "o", color=COLORS[1])
+    ax.annotate(rf"max $\sigma'(0) = {sigmoid_grad(0.0):g}$", (0, sigmoid_grad(0.0)), xytext=(1.2, 0.38),
+                arrowprops={"arrowstyle": "->"})
+    ax.set_xlabel("$z$")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def publish(page):
+    point = {name: INPUTS[name] for name in ("x", "y_true", "A", "b", "C", "d")}
+    for name in ("x", "y_true", "A", "b", "C", "d", "alpha"):
+        page.input(name, INPUTS[name])
+    page.input("k", len(INPUTS["A"]))
+
+    # (a) sigma' = sigma (1 - sigma): the formula beside central differences at a few points.
+    z_samples = np.array(INPUTS["z_samples"])
+    numeric = np.array([numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in z_samples])
+    page.table("sigmoid_check", ["$z$", r"$\sigma(z)$", r"$\sigma(z)(1-\sigma(z))$", "central difference"],
+               [f"{z:g}" for z in z_samples], np.column_stack([sigmoid(z_samples), sigmoid_grad(z_samples), numeric]),
+               digits=[6, 6, 6], rtol=[1e-12, 1e-12, 1e-8], atol=[0, 0, 1e-12], inputs={"z": z_samples})
+    grid = np.linspace(-6, 6, 241)
+    grid_error = np.max(np.abs(sigmoid_grad(grid) - [numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in grid]))
+    page.value("sigmoid_grid_error", grid_error, digits=3, atol=1e-8, inputs={"z": "241 points from -6 to 6"})
+    page.value("sigmoid_grad_at_0", sigmoid_grad(0.0))
+    page.figure("sigmoid_plot", plot_sigmoid(grid),
+                alt=(f"Sigmoid sigma(z) rising from {sigmoid(-6.0):.4f} at z = -6 to {sigmoid(6.0):.4f} at z = 6, "
+                     f"and its derivative, a symmetric bump with maximum {sigmoid_grad(0.0):g} at z = 0 "
+                     f"falling to {sigmoid_grad(6.0):.4f} at z = 6"),
+                caption=r"$\sigma$ and $\sigma' = \sigma(1-\sigma)$: the derivative peaks at $z = 0$.")
+
+    # (b)-(e) every gradient at the sample point, checked against central differences.
+    y_pred, z = forward(point["x"], point["A"], point["b"], point["C"], point["d"])
+    page.value("z", z)
+    page.value("y_pred", y_pred)
+    page.value("loss", loss(**point), digits=6)
+    grads = gradients(**point)
+    for symbol in ("d", "C", "b", "A"):
+        page.value(f"dL_d{symbol}", grads[symbol], digits=6)
+    params = {symbol: np.asarray(point[symbol], dtype=float) for symbol in ("d", "C", "b", "A")}
+    checks = check_gradients(lambda p: loss(point["x"], point["y_true"], p["A"], p["b"], p["C"], p["d"]),
+                             params, grads)
+    page.gradient_table("gradient_table", checks)
+
+    # (f) one step of gradient descent on b lowers the loss.
+    b_next = descent_step_b(**point, alpha=INPUTS["alpha"])
+    loss_next = loss(**{**point, "b": b_next})
+    page.value("b_next", b_next, digits=6)
+    page.value("loss_next", loss_next, digits=6)
+    page.value("loss_drop", loss(**point) - loss_next, digits=6)
