@@ -1,9 +1,10 @@
 """MkDocs hook: paste the values, tables and figures computed by the solutions package into pages.
 
 Glue only: it asks ``solutions.core`` for results and pastes them; it holds no math and no
-knowledge of any problem. Generated figures and answers.json are added to the build in
-memory with File.generated, never written into docs/ (that would make `mkdocs serve`
-rebuild forever).
+knowledge of any problem. Everything is computed and every page checked in on_pre_build,
+before MkDocs empties the site folder, so a failure leaves the previous site as it was.
+Figures and answers.json join the build in memory (File.generated), never written into
+docs/: writing there would make `mkdocs serve` rebuild forever.
 """
 
 import logging
@@ -18,8 +19,8 @@ from mkdocs.structure.files import File
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.solutions_glue")
 
-_catalog = None  # what this build publishes, filled in on_files
-_used = {}  # page src_uri -> names its markdown placed
+_catalog = None  # what this build publishes, set in on_pre_build
+_key = None  # the answer key of this build
 
 
 def _forget_solutions():
@@ -28,8 +29,8 @@ def _forget_solutions():
         del sys.modules[name]
 
 
-def _build_date():
-    """Return the time of the last commit (or a fixed one), so that sitemap dates do not change per build."""
+def _last_commit_time():
+    """Return the time of the last commit (or 0), so that sitemap dates do not change from build to build."""
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -41,56 +42,41 @@ def _build_date():
 def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the mkdocs script cannot import solutions otherwise
-    os.environ.setdefault("SOURCE_DATE_EPOCH", _build_date())
+    os.environ.setdefault("SOURCE_DATE_EPOCH", _last_commit_time())
     return config
 
 
-def on_files(files, config):
-    global _catalog, _used
+def on_pre_build(config):
+    global _catalog, _key
     _forget_solutions()
     from solutions.core import answerkey
-    from solutions.core.publish import Catalog, SolutionError
+    from solutions.core.publish import SolutionError
 
-    modules = {}
-    for file in files.documentation_pages():
-        try:
-            module = answerkey.solution_module(file.content_string)
-        except Exception as exc:
-            raise PluginError(f"page {file.src_uri}: cannot read its front matter: {exc}") from exc
-        if module:
-            modules[file.src_uri] = module
     try:
-        _catalog = Catalog.collect(modules)
+        _catalog = answerkey.compute(config.docs_dir)
     except SolutionError as exc:
         raise PluginError(str(exc)) from exc
-    _used = {}
-
-    fresh = _catalog.key()
-    changes = answerkey.diff(answerkey.load(), fresh)
+    _key = _catalog.key()
+    changes = answerkey.diff(answerkey.load(), _key)
     if changes:
         listed = "\n  ".join(str(change) for change in changes[:20])
         more = f"\n  ... and {len(changes) - 20} more" if len(changes) > 20 else ""
-        log.warning(f"{len(changes)} published value(s) differ from the committed answer key "
-                    f"solutions/answers.json:\n  {listed}{more}\n"
-                    "Review them, then run `python -m solutions regenerate` and commit the key.")
+        message = (f"{len(changes)} published value(s) differ from the committed answer key "
+                   f"solutions/answers.json:\n  {listed}{more}\n"
+                   "Review them, then run `python -m solutions regenerate` and commit the key.")
+        if config.strict:
+            raise PluginError(message)  # before the site folder is touched
+        log.warning(message)
+
+
+def on_files(files, config):
+    from solutions.core import answerkey
+
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
-    files.append(File.generated(config, "answers.json", content=answerkey.dumps(fresh)))
+    files.append(File.generated(config, "answers.json", content=answerkey.dumps(_key)))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
-    from solutions.core.publish import SolutionError
-
-    try:
-        return _catalog.render(page.file.src_uri, markdown, _used)
-    except SolutionError as exc:
-        raise PluginError(str(exc)) from exc
-
-
-def on_env(env, config, files):
-    unused = _catalog.unused(_used)
-    if unused:
-        raise PluginError("published but never shown on their page (add {{ name }} to the page, or stop "
-                          "publishing them): " + ", ".join(unused))
-    return env
+    return _catalog.render(page.file.src_uri, markdown, {})

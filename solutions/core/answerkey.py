@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from mkdocs.utils.meta import get_data
 
-from solutions.core.publish import Catalog
+from solutions.core.publish import Catalog, SolutionError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -18,25 +18,32 @@ ABOUT = ("Answer key: every value shown on the site, by stable id, with the page
          "and the inputs it was computed from. Regenerate with `python -m solutions regenerate`.")
 
 
-def solution_module(markdown):
+def read_pages(docs_dir=DOCS):
+    """Return {src_uri: markdown} for every page under docs_dir."""
+    return {path.relative_to(docs_dir).as_posix(): path.read_text(encoding="utf-8")
+            for path in sorted(Path(docs_dir).rglob("*.md"))}
+
+
+def solution_module(src_uri, markdown):
     """Return the solution module named in a page's front matter (`solution: set.problem`), or None."""
-    _, meta = get_data(markdown)
-    return str(meta["solution"]) if "solution" in meta else None
-
-
-def modules_by_page(docs_dir=DOCS):
-    """Return {page src_uri: solution module} for every page under docs_dir that names one."""
-    found = {}
-    for path in sorted(Path(docs_dir).rglob("*.md")):
-        module = solution_module(path.read_text(encoding="utf-8"))
-        if module:
-            found[path.relative_to(docs_dir).as_posix()] = module
-    return found
+    try:
+        _, meta = get_data(markdown)
+    except Exception as exc:
+        raise SolutionError(f"page {src_uri}: cannot read its front matter: {exc}") from exc
+    return str(meta["solution"]) if meta.get("solution") else None
 
 
 def compute(docs_dir=DOCS):
-    """Return the Catalog of everything the pages under docs_dir publish."""
-    return Catalog.collect(modules_by_page(docs_dir))
+    """Return the Catalog of everything the pages under docs_dir publish, after checking every page.
+
+    Raises SolutionError naming the module or page at fault: a module that fails, a page
+    using a name its module does not publish, or a published name that no page shows.
+    """
+    pages = read_pages(docs_dir)
+    modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
+    catalog = Catalog.collect(modules)
+    catalog.check(pages)
+    return catalog
 
 
 def dumps(values):
@@ -45,9 +52,9 @@ def dumps(values):
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def load(path=KEY_PATH):
-    """Return {id: entry} from a key file, or {} if there is none yet."""
-    path = Path(path)
+def load(path=None):
+    """Return {id: entry} from a key file (default: the committed key), or {} if there is none yet."""
+    path = Path(path or KEY_PATH)
     if not path.exists():
         return {}
     try:
@@ -56,9 +63,9 @@ def load(path=KEY_PATH):
         raise SystemExit(f"{path}: not a valid answer key ({exc})") from exc
 
 
-def save(values, path=KEY_PATH):
-    """Write the key atomically: a failed write leaves the old file untouched."""
-    path = Path(path)
+def save(values, path=None):
+    """Write the key atomically (default: the committed key): a failed write leaves the old file untouched."""
+    path = Path(path or KEY_PATH)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".answers-", suffix=".json")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(dumps(values))

@@ -209,3 +209,13 @@ class Catalog:
         """Return the ids published but never placed on their page."""
         return sorted(f"{page.module}.{name}" for src, page in self.pages.items()
                       for name in page.items if name not in used.get(src, set()))
+
+    def check(self, markdown_by_page):
+        """Raise SolutionError if a page uses an unknown name, or a published name is shown nowhere."""
+        used = {}
+        for src_uri, markdown in sorted(markdown_by_page.items()):
+            self.render(src_uri, markdown, used)
+        unused = self.unused(used)
+        if unused:
+            raise SolutionError("published but never shown on their page (place {{ name }} on the page, "
+                                "or stop publishing it): " + ", ".join(unused))

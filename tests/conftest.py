@@ -1,0 +1,46 @@
+"""Shared test helpers: building the site (or a modified copy of the project) into a temporary folder."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PARTS = ["mkdocs.yml", "docs", "solutions", "overrides"]
+
+
+def mkdocs(project, *args, timeout=300):
+    """Run `mkdocs ARGS` in `project` with the test's own Python; return the CompletedProcess."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def build(project, site_dir):
+    """Build `project` strictly into site_dir; return the CompletedProcess."""
+    return mkdocs(project, "build", "--strict", "--site-dir", str(site_dir))
+
+
+def copy_project(destination):
+    """Copy what a build reads (config, pages, package, hooks) to destination; return it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site built from the working tree, once per test session."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    result = build(ROOT, site)
+    assert result.returncode == 0, result.stderr
+    return site

@@ -1,0 +1,142 @@
+"""The shared core, each piece against an independent source: sympy, closed forms, hand calculations."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy.testing import assert_allclose
+
+from solutions.core import activations, fmt, gradcheck, layers
+
+# Central differences with h = 1e-6 in float64 are accurate to about 1e-9 relative
+# (truncation h^2 ~ 1e-12, roundoff eps/h ~ 2e-10); 1e-7 leaves a margin and still fails
+# on any wrong formula, whose errors are of order one.
+FD_RTOL = 1e-7
+GRID = np.linspace(-5, 5, 41)
+
+
+@pytest.mark.parametrize("name, expression", [
+    ("sigmoid", lambda z: 1 / (1 + sp.exp(-z))),
+    ("tanh", sp.tanh),
+])
+def test_activation_derivatives_match_sympy(name, expression):
+    z = sp.symbols("z")
+    function = sp.lambdify(z, expression(z), "numpy")
+    derivative = sp.lambdify(z, sp.diff(expression(z), z), "numpy")
+    assert_allclose(getattr(activations, name)(GRID), function(GRID), rtol=1e-14)
+    assert_allclose(getattr(activations, f"{name}_grad")(GRID), derivative(GRID), rtol=1e-12, atol=1e-16)
+
+
+def test_sigmoid_does_not_overflow():
+    with np.errstate(all="raise"):
+        assert_allclose(activations.sigmoid([-800.0, 800.0]), [0.0, 1.0])
+
+
+def test_relu_and_its_derivative_by_hand():
+    z = np.array([-2.0, 0.0, 3.0])
+    assert_allclose(activations.relu(z), [0, 0, 3])
+    assert_allclose(activations.relu_grad(z), [0, 0, 1])  # 0 chosen at the kink
+
+
+def test_numerical_gradient_of_a_known_function():
+    # f(x) = x0^2 x1 + sin(x1): gradient (2 x0 x1, x0^2 + cos x1), written by hand.
+    def f(x):
+        return x[0] ** 2 * x[1] + np.sin(x[1])
+    x = np.array([1.3, -0.7])
+    expected = [2 * x[0] * x[1], x[0] ** 2 + np.cos(x[1])]
+    assert_allclose(gradcheck.numerical_gradient(f, x), expected, rtol=FD_RTOL)
+
+
+def test_numerical_jacobian_of_a_linear_map_is_the_matrix():
+    M = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    assert_allclose(gradcheck.numerical_jacobian(lambda x: M @ x, np.ones(3)), M, rtol=FD_RTOL)
+
+
+def test_check_gradients_flags_a_wrong_gradient():
+    params = {"w": np.array([1.0, 2.0])}
+    def loss(p):
+        return float(np.sum(p["w"] ** 3))
+    right = gradcheck.check_gradients(loss, params, {"w": 3 * params["w"] ** 2})
+    wrong = gradcheck.check_gradients(loss, params, {"w": 2 * params["w"]})
+    assert [row.label for row in right] == ["w_{1}", "w_{2}"]
+    assert max(row.relative_error for row in right) < FD_RTOL
+    assert min(row.relative_error for row in wrong) > 0.3  # 2w vs 3w^2: 1/3 at w = 1
+
+
+def test_check_gradients_rejects_a_gradient_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="shape"):
+        gradcheck.check_gradients(lambda p: 0.0, {"w": np.zeros(2)}, {"w": np.zeros(3)})
+
+
+def test_relative_error_is_zero_where_both_are_zero():
+    assert_allclose(gradcheck.relative_error([0.0, 1.0], [0.0, 1.5]), [0.0, 1 / 3])
+
+
+def test_affine_backward_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    x, W, b, dout = rng.normal(size=3), rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=2)
+    _, cache = layers.affine_forward(x, W, b)
+    dx, dW, db = layers.affine_backward(dout, cache)
+    # A scalar loss whose gradient in `out` is dout: L = dout . out.
+    assert_allclose(dx, gradcheck.numerical_gradient(lambda v: dout @ (W @ v + b), x), rtol=FD_RTOL)
+    assert_allclose(dW, gradcheck.numerical_gradient(lambda V: dout @ (V @ x + b), W), rtol=FD_RTOL)
+    assert_allclose(db, dout)
+
+
+def test_sigmoid_backward_matches_finite_differences():
+    z, dout = np.array([-1.0, 0.3, 2.0]), np.array([0.5, -1.0, 2.0])
+    _, cache = layers.sigmoid_forward(z)
+    expected = gradcheck.numerical_gradient(lambda v: dout @ activations.sigmoid(v), z)
+    assert_allclose(layers.sigmoid_backward(dout, cache), expected, rtol=FD_RTOL)
+
+
+def test_squared_error_by_hand():
+    loss, grad = layers.squared_error(0.5, 2.0)
+    assert loss == 2.25 and grad == -3.0  # (2 - 0.5)^2 and -2 (2 - 0.5)
+
+
+def test_batchnorm_forward_standardizes_and_backward_matches_finite_differences():
+    x, dout = np.array([1.0, 4.0, -2.0, 0.5]), np.array([0.3, -1.0, 0.2, 0.7])
+    out, cache = layers.batchnorm_forward(x, gamma=2.0, beta=0.5, eps=1e-5)
+    assert_allclose((out - 0.5).mean(), 0.0, atol=1e-15)
+    assert_allclose(((out - 0.5) / 2.0).var(), 1.0 - 1e-5 / (x.var() + 1e-5), rtol=1e-12)
+    dx, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    def forward(v, gamma=2.0, beta=0.5):
+        return layers.batchnorm_forward(v, gamma, beta, 1e-5)[0]
+    assert_allclose(dx, gradcheck.numerical_gradient(lambda v: dout @ forward(v), x), rtol=1e-6)
+    assert_allclose(dgamma, gradcheck.numerical_gradient(lambda g: dout @ forward(x, g[0]), [2.0])[0], rtol=FD_RTOL)
+    assert_allclose(dbeta, dout.sum(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (0, 4, "0"),
+    (6.0, 4, "6"),
+    (-3, 4, "-3"),
+    (0.25, 4, "0.2500"),
+    (-1.6666666666666667, 4, "-1.6667"),
+    (0.0012345, 4, "0.0012"),
+    (0.00012345, 4, r"1.23 \times 10^{-4}"),
+    (2.774e-11, 2, r"2.8 \times 10^{-11}"),
+    (123456.7, 4, r"1.23 \times 10^{5}"),
+    (0.1, None, "0.1"),
+    (1e-5, None, "10^{-5}"),
+    (2.5e-7, None, r"2.5 \times 10^{-7}"),
+])
+def test_number_format(value, digits, expected):
+    assert fmt.number(value, digits) == expected
+
+
+def test_number_format_refuses_non_finite_values():
+    with pytest.raises(ValueError, match="non-finite"):
+        fmt.number(float("nan"))
+
+
+def test_arrays_format_all_entries_alike():
+    assert fmt.latex([1.0, 7.0, 9.0]) == r"\begin{bmatrix} 1 \\ 7 \\ 9 \end{bmatrix}"
+    assert fmt.latex([0.5, 2.0]) == r"\begin{bmatrix} 0.5000 \\ 2.0000 \end{bmatrix}"
+    assert fmt.vector([1, 2], row=True) == r"\begin{bmatrix} 1 & 2 \end{bmatrix}"
+    assert fmt.latex([[1, 2], [3, 4.5]], digits=1) == r"\begin{bmatrix} 1.0 & 2.0 \\ 3.0 & 4.5 \end{bmatrix}"
+
+
+def test_markdown_table():
+    table = fmt.markdown_table(["a", "b"], [["$1$", "$2$"]])
+    assert table == "| a | b |\n|---:|---:|\n| $1$ | $2$ |"

@@ -1,0 +1,163 @@
+"""Midterm Review answers against independent sources: sympy, hand calculations, identities."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy.testing import assert_allclose
+
+from solutions.midterm_review import batchnorm, mean_only_batchnorm, ridge, sigmoid_network
+
+# --------------------------------------------------------------- problem 1
+
+
+def test_sigmoid_derivative_identity_symbolically():
+    z = sp.symbols("z", real=True)
+    sigma = 1 / (1 + sp.exp(-z))
+    assert sp.simplify(sp.diff(sigma, z) - sigma * (1 - sigma)) == 0
+
+
+@pytest.fixture(scope="module")
+def symbolic_network():
+    """The loss of problem 1 as a sympy expression in every parameter, differentiated by sympy."""
+    k = len(sigmoid_network.INPUTS["A"])
+    A, b, C = (sp.symbols(f"{name}1:{k + 1}") for name in "AbC")
+    d, x, y_true = sp.symbols("d x y_true")
+    y_pred = sum(C[i] / (1 + sp.exp(-(A[i] * x + b[i]))) for i in range(k)) + d
+    loss = (y_true - y_pred) ** 2
+    point = sigmoid_network.INPUTS
+    values = {x: point["x"], y_true: point["y_true"], d: point["d"],
+              **dict(zip(A, point["A"])), **dict(zip(b, point["b"])), **dict(zip(C, point["C"]))}
+    def grad(symbols):
+        return np.array([float(sp.diff(loss, s).subs(values)) for s in symbols])
+    return {"loss": float(loss.subs(values)), "d": float(sp.diff(loss, d).subs(values)),
+            "C": grad(C), "b": grad(b), "A": grad(A), "b_symbols": b, "loss_expr": loss, "values": values}
+
+
+def point():
+    return {name: sigmoid_network.INPUTS[name] for name in ("x", "y_true", "A", "b", "C", "d")}
+
+
+def test_loss_matches_sympy(symbolic_network):
+    assert_allclose(sigmoid_network.loss(**point()), symbolic_network["loss"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("symbol", ["d", "C", "b", "A"])
+def test_gradients_match_sympy(symbolic_network, symbol):
+    # Same float64 formula evaluated two ways: agreement to roundoff, 1e-12 relative.
+    assert_allclose(sigmoid_network.gradients(**point())[symbol], symbolic_network[symbol], rtol=1e-12)
+
+
+def test_descent_step_lowers_the_loss_as_sympy_predicts(symbolic_network):
+    alpha = sigmoid_network.INPUTS["alpha"]
+    b_next = sigmoid_network.descent_step_b(**point(), alpha=alpha)
+    assert_allclose(b_next, np.array(point()["b"]) - alpha * symbolic_network["b"], rtol=1e-12)
+    loss_next = float(symbolic_network["loss_expr"].subs(
+        {**symbolic_network["values"], **dict(zip(symbolic_network["b_symbols"], b_next))}))
+    assert loss_next < symbolic_network["loss"]
+    assert_allclose(sigmoid_network.loss(**{**point(), "b": b_next}), loss_next, rtol=1e-12)
+
+
+# --------------------------------------------------------------- problem 2
+
+A = np.asarray(ridge.INPUTS["A"], dtype=float)
+B = np.asarray(ridge.INPUTS["b"], dtype=float)
+LAM = ridge.INPUTS["lam"]
+
+
+def test_ridge_solution_zeroes_the_objective_gradient():
+    # First-order condition of ||Ax - b||^2 + lam ||x||^2, independent of how x was computed.
+    x = ridge.ridge_closed_form(A, B, LAM)
+    assert_allclose(2 * A.T @ (A @ x - B) + 2 * LAM * x, 0, atol=1e-12)
+
+
+def test_ridge_solution_is_a_minimum_against_random_perturbations():
+    x = ridge.ridge_closed_form(A, B, LAM)
+    def objective(v):
+        return np.sum((A @ v - B) ** 2) + LAM * np.sum(v**2)
+    rng = np.random.default_rng(0)
+    assert all(objective(x + 1e-3 * rng.normal(size=3)) > objective(x) for _ in range(100))
+
+
+@pytest.mark.parametrize("other", [ridge.ridge_svd, ridge.ridge_augmented])
+def test_three_routes_to_ridge_agree(other):
+    # Condition number of A^T A + lam I is ~230 here: roundoff ~1e-13 in x.
+    assert_allclose(other(A, B, LAM), ridge.ridge_closed_form(A, B, LAM), atol=1e-12)
+
+
+def test_ridge_tends_to_the_pseudo_inverse_solution():
+    x_pinv = np.linalg.pinv(A) @ B
+    gaps = [np.linalg.norm(ridge.ridge_closed_form(A, B, lam) - x_pinv) for lam in (1e-4, 1e-6, 1e-8)]
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3
+
+
+def test_slope_at_zero_matches_a_finite_difference_in_lambda():
+    lam = 1e-9
+    x_pinv = np.linalg.lstsq(A, B, rcond=None)[0]
+    slope = np.linalg.norm(ridge.ridge_closed_form(A, B, lam) - x_pinv) / lam
+    assert_allclose(ridge.slope_at_zero(A, B), slope, rtol=1e-4)  # O(lam / sigma_min^2) ~ 3e-7, plus roundoff
+
+
+def test_filter_factor_and_gain_closed_forms():
+    sigma = np.logspace(-3, 3, 20001)
+    for lam in ridge.INPUTS["lams_plotted"]:
+        assert_allclose(ridge.filter_factor(np.sqrt(lam), lam), 0.5)  # halfway at sigma = sqrt(lam)
+        peak = np.argmax(ridge.gain(sigma, lam))
+        assert_allclose(sigma[peak], np.sqrt(lam), rtol=1e-3)  # grid spacing is 7e-4 in log10
+        assert_allclose(ridge.gain(sigma, lam).max(), 1 / (2 * np.sqrt(lam)), rtol=1e-6)
+
+
+def test_input_matrix_has_one_weak_direction_as_the_page_says():
+    s = np.linalg.svd(A, compute_uv=False)
+    assert s[-1] ** 2 < LAM < s[-2] ** 2
+
+
+# --------------------------------------------------------------- problem 3
+
+
+def test_batchnorm_of_1_7_7_9_by_hand():
+    # mean (1 + 7 + 7 + 9)/4 = 6; deviations -5, 1, 1, 3; variance (25 + 1 + 1 + 9)/4 = 9; std 3.
+    exact = [Fraction(-5, 3), Fraction(1, 3), Fraction(1, 3), Fraction(1)]
+    page = published(batchnorm)
+    assert page["mean"] == 6 and page["var"] == 9 and page["std"] == 3
+    assert_allclose(page["out"], [float(v) for v in exact], rtol=1e-15)
+    assert page["var_unbiased"] == 12  # 36 / 3
+
+
+def test_batchnorm_with_epsilon_by_hand():
+    page = published(batchnorm)
+    expected = (np.array([1, 7, 7, 9]) - 6) / np.sqrt(9 + 1e-5)
+    assert_allclose(page["out_eps"], expected, rtol=1e-15)
+    assert_allclose(page["eps_shift"], 5 / 3 * (1 - 3 / np.sqrt(9 + 1e-5)), rtol=1e-9)
+
+
+# --------------------------------------------------------------- problem 4
+
+
+def test_mean_only_backward_matches_sympy():
+    m = len(mean_only_batchnorm.INPUTS["x"])
+    x = sp.symbols(f"x1:{m + 1}")
+    gamma, beta = sp.Rational(3, 2), sp.Rational(3, 10)
+    mu = sum(x) / m
+    t = [sp.nsimplify(v) for v in mean_only_batchnorm.INPUTS["t"]]
+    loss = sum((gamma * (xi - mu) + beta - ti) ** 2 for xi, ti in zip(x, t)) / 2
+    values = dict(zip(x, [sp.nsimplify(v) for v in mean_only_batchnorm.INPUTS["x"]]))
+    expected = [float(sp.diff(loss, xi).subs(values)) for xi in x]
+    assert float(gamma) == mean_only_batchnorm.INPUTS["gamma"] and float(beta) == mean_only_batchnorm.INPUTS["beta"]
+    page = published(mean_only_batchnorm)
+    assert_allclose(page["dL_dx"], expected, rtol=1e-12)
+
+
+def test_mean_only_jacobian_by_hand():
+    # gamma (delta_ij - 1/m) with gamma = 3/2 and m = 4: 9/8 on the diagonal, -3/8 off it.
+    J = mean_only_batchnorm.jacobian(4, 1.5)
+    assert_allclose(J, np.where(np.eye(4) == 1, 9 / 8, -3 / 8), rtol=1e-15)
+
+
+def published(module):
+    """Return {name: key value} for everything a module publishes."""
+    from solutions.core.publish import Page
+    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
+    module.publish(page)
+    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}

@@ -1,0 +1,131 @@
+"""Publishing: names, placeholders and their errors, on literal markdown (no site build needed)."""
+
+import sys
+import types
+
+import pytest
+
+from solutions.core.figures import new_figure
+from solutions.core.publish import Catalog, Page, SolutionError, page_url
+
+
+def page_with(**values):
+    page = Page("demo.problem", "demo/problem.md")
+    for name, value in values.items():
+        page.value(name, value)
+    return page
+
+
+def test_placeholders_become_latex_and_are_recorded_as_used():
+    used = set()
+    assert page_with(mean=6.0, x=[1, 2]).render("$\\mu = {{ mean }}$, $x = {{x}}$", used) == (
+        r"$\mu = 6$, $x = \begin{bmatrix} 1 \\ 2 \end{bmatrix}$")
+    assert used == {"mean", "x"}
+
+
+def test_unknown_name_names_page_and_name():
+    with pytest.raises(SolutionError, match=r"page demo/problem.md: unknown name \{\{ nope \}\}"):
+        page_with(mean=1.0).render("{{ nope }}", set())
+
+
+def test_duplicate_name_names_module_and_name():
+    page = page_with(mean=1.0)
+    with pytest.raises(SolutionError, match="demo.problem: the name 'mean' is published twice"):
+        page.value("mean", 2.0)
+
+
+def test_invalid_name_is_refused():
+    with pytest.raises(SolutionError, match="not a valid name"):
+        page_with().value("bad-name", 1.0)
+
+
+def test_multiline_output_keeps_the_indentation_of_its_line():
+    page = Page("demo.problem", "demo/problem.md")
+    page.table("t", ["x", "y"], ["a", "b"], [[1.0], [2.0]])
+    rendered = page.render("??? success\n\n    {{ t }}\n", set())
+    assert rendered == ("??? success\n\n    | x | y |\n    |---:|---:|\n    | $a$ | $1$ |\n"
+                        "    | $b$ | $2$ |\n")
+
+
+def test_table_shape_must_match_labels_and_columns():
+    with pytest.raises(SolutionError, match="table 't'"):
+        Page("demo.problem", "p.md").table("t", ["x", "y"], ["a"], [[1.0, 2.0]])
+
+
+def test_figure_is_an_svg_beside_the_page_with_alt_text_and_caption():
+    page = Page("demo.problem", "demo/problem.md")
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1])
+    page.figure("line", fig, alt="a line from (0, 0) to (1, 1)", caption="A line.")
+    item = page.items["line"]
+    assert item.figure[0] == "demo/figures/problem/line.svg"
+    assert item.figure[1].startswith(b"<?xml")
+    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.svg)" in item.markdown
+    assert "<figcaption>A line.</figcaption>" in item.markdown
+
+
+def test_figure_without_alt_text_is_refused():
+    fig, _ = new_figure()
+    with pytest.raises(SolutionError, match="alt text"):
+        Page("demo.problem", "p.md").figure("f", fig, alt=" ", caption="c")
+
+
+def test_non_finite_values_are_refused():
+    with pytest.raises(ValueError, match="finite"):
+        page_with(bad=float("inf"))
+
+
+@pytest.mark.parametrize("src, url", [("index.md", ""), ("a/index.md", "a/"), ("a/b.md", "a/b/"), ("b.md", "b/")])
+def test_page_url(src, url):
+    assert page_url(src) == url
+
+
+@pytest.fixture
+def demo_modules(monkeypatch):
+    """Two throwaway problem modules, solutions.demo_ok and solutions.demo_broken."""
+    ok = types.ModuleType("solutions.demo_ok")
+    ok.INPUTS = {"a": 2.0}
+    ok.publish = lambda page: (page.input("a", 2.0), page.value("twice", 4.0))
+    broken = types.ModuleType("solutions.demo_broken")
+    def publish(page):
+        raise ZeroDivisionError("division by zero")
+    broken.publish = publish
+    monkeypatch.setitem(sys.modules, "solutions.demo_ok", ok)
+    monkeypatch.setitem(sys.modules, "solutions.demo_broken", broken)
+
+
+def test_catalog_key_ids_pages_and_inputs(demo_modules):
+    catalog = Catalog.collect({"set/ok.md": "demo_ok"})
+    key = catalog.key()
+    assert sorted(key) == ["demo_ok.a", "demo_ok.twice"]
+    assert key["demo_ok.twice"]["page"] == "set/ok.md"
+    assert key["demo_ok.twice"]["url"] == "set/ok/"
+    assert key["demo_ok.twice"]["inputs"] == {"a": 2.0}
+    assert key["demo_ok.a"]["kind"] == "input"
+
+
+def test_a_failing_module_is_named_with_its_page(demo_modules):
+    with pytest.raises(SolutionError, match=r"solutions.demo_broken \(used by page set/b.md\) failed: ZeroDivisionError"):
+        Catalog.collect({"set/ok.md": "demo_ok", "set/b.md": "demo_broken"})
+
+
+def test_a_missing_module_is_named():
+    with pytest.raises(SolutionError, match=r"solutions.no_such_set.problem \(used by page x.md\) failed"):
+        Catalog.collect({"x.md": "no_such_set.problem"})
+
+
+def test_two_pages_cannot_share_a_module(demo_modules):
+    with pytest.raises(SolutionError, match="both name solution module demo_ok"):
+        Catalog.collect({"a.md": "demo_ok", "b.md": "demo_ok"})
+
+
+def test_placeholder_on_a_page_without_module_is_an_error(demo_modules):
+    with pytest.raises(SolutionError, match="page plain.md: uses {{ x }} but names no solution module"):
+        Catalog.collect({}).render("plain.md", "text {{ x }}", {})
+
+
+def test_unused_values_are_reported(demo_modules):
+    catalog = Catalog.collect({"set/ok.md": "demo_ok"})
+    used = {}
+    catalog.render("set/ok.md", "{{ a }}", used)
+    assert catalog.unused(used) == ["demo_ok.twice"]
