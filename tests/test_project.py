@@ -1,0 +1,35 @@
+"""The project's own files agree with each other: pins, the README's commands, CI."""
+
+import re
+import tomllib
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def pins(lines):
+    return dict(re.match(r"([A-Za-z0-9_.\-]+)==([^\s;#]+)", line).groups() for line in lines
+                if line.strip() and not line.lstrip().startswith("#"))
+
+
+def normal(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_direct_dependency_is_pinned_exactly_and_agrees_with_requirements():
+    direct = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert all("==" in requirement for requirement in direct), direct
+    locked = {normal(k): v for k, v in pins((ROOT / "requirements.txt").read_text().splitlines()).items()}
+    for name, version in pins(direct).items():
+        assert locked.get(normal(name)) == version, f"{name}=={version} vs requirements.txt {locked.get(normal(name))}"
+
+
+def test_ci_runs_the_readme_test_command():
+    command = re.search(r"^(python3 scripts/run\.py pytest)\b", README, re.M).group(1)
+    ci = (ROOT / ".ci/run").read_text()
+    assert re.search(rf"^{re.escape(command)}$", ci, re.M), ci
+
+
+def test_readme_build_command_builds_strictly_into_site():
+    assert re.search(r"^python3 scripts/run\.py mkdocs build --strict\b", README, re.M)
