@@ -99,6 +99,14 @@ def test_regenerate_leaves_the_key_untouched_when_a_module_fails(key_copy, monke
     assert key_copy.read_bytes() == before
 
 
+def test_a_changed_input_is_reported_by_name(key_copy, capsys):
+    document = json.loads(key_copy.read_text())
+    document["values"]["midterm_review.batchnorm.mean"]["inputs"]["batch"] = [1, 7, 7, 8]
+    key_copy.write_text(json.dumps(document))
+    assert cli.main(["check"]) == 1
+    assert "midterm_review.batchnorm.mean (input batch): [1, 7, 7, 8] -> [1, 7, 7, 9]" in capsys.readouterr().out
+
+
 def test_value_changes_use_per_column_tolerances():
     old, new = [[1.0, 2.0, 1e-10]], [[1.0, 2.0 + 1e-9, 5e-10]]
     assert answerkey.value_changes("t", old, new, rtol=[0, 1e-8, 0], atol=[0, 0, 1e-6]) == []

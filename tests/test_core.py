@@ -118,6 +118,7 @@ def test_batchnorm_forward_standardizes_and_backward_matches_finite_differences(
     (2.774e-11, 2, r"2.8 \times 10^{-11}"),
     (123456.7, 4, r"1.23 \times 10^{5}"),
     (0.1, None, "0.1"),
+    (3.0, None, "3"),
     (1e-5, None, "10^{-5}"),
     (2.5e-7, None, r"2.5 \times 10^{-7}"),
 ])
@@ -134,6 +135,7 @@ def test_arrays_format_all_entries_alike():
     assert fmt.latex([1.0, 7.0, 9.0]) == r"\begin{bmatrix} 1 \\ 7 \\ 9 \end{bmatrix}"
     assert fmt.latex([0.5, 2.0]) == r"\begin{bmatrix} 0.5000 \\ 2.0000 \end{bmatrix}"
     assert fmt.vector([1, 2], row=True) == r"\begin{bmatrix} 1 & 2 \end{bmatrix}"
+    assert fmt.latex([0.5, 2.0], digits=None, row=True) == r"\begin{bmatrix} 0.5 & 2 \end{bmatrix}"
     assert fmt.latex([[1, 2], [3, 4.5]], digits=1) == r"\begin{bmatrix} 1.0 & 2.0 \\ 3.0 & 4.5 \end{bmatrix}"
 
 

@@ -128,8 +128,12 @@ def diff(old_key, new_key):
             changes.append(Change(id_, "", old and old["value"], new and new["value"]))
             continue
         changes += value_changes(id_, old["value"], new["value"], new["rtol"], new["atol"])
+        old_inputs, new_inputs = old.get("inputs", {}), new.get("inputs", {})
+        for name in sorted(set(old_inputs) | set(new_inputs)):
+            if old_inputs.get(name) != new_inputs.get(name):
+                changes.append(Change(id_, f" (input {name})", old_inputs.get(name, "none"), new_inputs.get(name, "none")))
         for field in sorted(set(old) | set(new)):
-            if field not in ("value", "rtol", "atol") and old.get(field) != new.get(field):
+            if field not in ("value", "rtol", "atol", "inputs") and old.get(field) != new.get(field):
                 changes.append(Change(id_, f" ({field})", old.get(field), new.get(field)))
     return changes
 

@@ -26,7 +26,7 @@ def number(x, digits=DIGITS, whole=True):
         raise ValueError(f"cannot publish a non-finite number: {x}")
     if x == 0:
         return "0"
-    if whole and x == round(x) and abs(x) < 1e6:
+    if (whole or digits is None) and x == round(x) and abs(x) < 1e6:
         return str(int(round(x)))
     if digits is None:
         text = repr(x)
@@ -55,13 +55,16 @@ def matrix(M, digits=DIGITS):
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
-def latex(x, digits=DIGITS):
-    """Return a number, vector or matrix as LaTeX, by its number of dimensions."""
+def latex(x, digits=DIGITS, row=False):
+    """Return a number, vector (a column, or a row with row=True) or matrix as LaTeX."""
     array = np.asarray(x, dtype=float)
-    formats = {0: number, 1: vector, 2: matrix}
-    if array.ndim not in formats:
-        raise ValueError(f"cannot format an array of {array.ndim} dimensions as LaTeX")
-    return formats[array.ndim](array, digits)
+    if array.ndim == 0:
+        return number(array, digits)
+    if array.ndim == 1:
+        return vector(array, digits, row=row)
+    if array.ndim == 2:
+        return matrix(array, digits)
+    raise ValueError(f"cannot format an array of {array.ndim} dimensions as LaTeX")
 
 
 def markdown_table(columns, rows):

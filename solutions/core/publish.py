@@ -78,24 +78,37 @@ class Page:
         self.items[item.name] = item
 
     def _entry(self, kind, value, inputs, rtol, atol, **extra):
+        if inputs is None:
+            inputs = self.inputs
+        elif isinstance(inputs, (list, tuple)) and all(isinstance(name, str) for name in inputs):
+            missing = [name for name in inputs if name not in self.inputs]
+            if missing:
+                raise SolutionError(f"{self.module}: inputs {missing} are not in its INPUTS")
+            inputs = {name: self.inputs[name] for name in inputs}
         return {
             "kind": kind,
             "page": self.src_uri,
             "url": page_url(self.src_uri),
             "value": to_json(value),
-            "inputs": to_json(self.inputs if inputs is None else inputs),
+            "inputs": to_json(inputs),
             "rtol": to_json(rtol),
             "atol": to_json(atol),
             **extra,
         }
 
-    def value(self, name, x, *, digits=fmt.DIGITS, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"]):
-        """Publish a number, vector or matrix; its placeholder becomes LaTeX (write it inside $...$)."""
-        self._add(Item(name, fmt.latex(x, digits), self._entry("value", x, inputs, rtol, atol)))
+    def value(self, name, x, *, digits=fmt.DIGITS, row=False, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"]):
+        """Publish a number, vector or matrix; its placeholder becomes LaTeX (write it inside $...$).
 
-    def input(self, name, x, *, digits=None):
+        A vector is shown as a column, or as a row with row=True (easier to read inside a sentence).
+        inputs: what the value was computed from, for the answer key: a dict, or a tuple of
+        names in the module's INPUTS; by default all of INPUTS. rtol, atol: how closely a
+        recomputation must agree with the committed key.
+        """
+        self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol)))
+
+    def input(self, name, x, *, row=False):
         """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
-        self._add(Item(name, fmt.latex(x, digits), self._entry("input", x, {name: x}, *EXACT.values())))
+        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, *EXACT.values())))
 
     def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None):
         """Publish a table of numbers with a label per row; rtol and atol may be given per column.

@@ -38,17 +38,17 @@ def downstream_loss(x, gamma, beta, t):
 def publish(page):
     x, gamma, beta, t = (INPUTS[name] for name in ("x", "gamma", "beta", "t"))
     for name in ("x", "gamma", "beta", "t"):
-        page.input(name, INPUTS[name])
+        page.input(name, INPUTS[name], row=True)
     page.input("m", len(x))
     y = forward(x, gamma, beta)
     dL_dy = y - np.asarray(t)
     dL_dx = backward(dL_dy, gamma)
-    page.value("y", y)
-    page.value("dL_dy", dL_dy)
+    page.value("y", y, row=True)
+    page.value("dL_dy", dL_dy, row=True)
     page.value("dL_dy_mean", dL_dy.mean())
-    page.value("dL_dx", dL_dx, digits=6)
+    page.value("dL_dx", dL_dx, digits=6, row=True)
     page.value("dL_dx_sum", np.round(dL_dx.sum(), 12) + 0.0, atol=1e-12)  # zero up to roundoff
-    page.value("jacobian", jacobian(len(x), gamma))
+    page.value("jacobian", jacobian(len(x), gamma), inputs=("x", "gamma"))
     checks = check_gradients(lambda p: downstream_loss(p["x"], gamma, beta, t), {"x": np.asarray(x, dtype=float)},
                              {"x": dL_dx})
     page.gradient_table("gradient_table", checks)

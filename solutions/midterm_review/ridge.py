@@ -76,21 +76,22 @@ def publish(page):
     page.input("A", A)
     page.input("b", b)
     page.input("lam", lam)
-    page.input("lams_plotted", INPUTS["lams_plotted"])
+    page.input("lams_plotted", INPUTS["lams_plotted"], row=True)
     s = np.linalg.svd(A, compute_uv=False)
-    page.value("singular_values", s, inputs={"A": A})
+    page.value("singular_values", s, row=True, inputs=("A",))
 
     x_closed, x_svd, x_aug = ridge_closed_form(A, b, lam), ridge_svd(A, b, lam), ridge_augmented(A, b, lam)
-    page.value("x_closed", x_closed, digits=6)
+    problem = ("A", "b", "lam")
+    page.value("x_closed", x_closed, digits=6, row=True, inputs=problem)
     # Three algorithms for one number: they agree to roundoff (~1e-15), and we claim < 1e-10.
-    page.value("gap_svd", np.max(np.abs(x_svd - x_closed)), digits=2, atol=1e-10)
-    page.value("gap_augmented", np.max(np.abs(x_aug - x_closed)), digits=2, atol=1e-10)
-    page.value("filter_factors", filter_factor(s, lam))
-    page.value("gains", gain(s, lam))
-    page.value("inverse_singular_values", 1 / s)
+    page.value("gap_svd", np.max(np.abs(x_svd - x_closed)), digits=2, atol=1e-10, inputs=problem)
+    page.value("gap_augmented", np.max(np.abs(x_aug - x_closed)), digits=2, atol=1e-10, inputs=problem)
+    page.value("filter_factors", filter_factor(s, lam), row=True, inputs=("A", "lam"))
+    page.value("gains", gain(s, lam), row=True, inputs=("A", "lam"))
+    page.value("inverse_singular_values", 1 / s, row=True, inputs=("A",))
 
     x_pinv = np.linalg.pinv(A) @ b
-    page.value("x_pinv", x_pinv, digits=6, inputs={"A": A, "b": b})
+    page.value("x_pinv", x_pinv, digits=6, row=True, inputs=("A", "b"))
     lams = INPUTS["lams_to_zero"]
     # Both solutions are ~14 in size with condition number ~8e3: each carries ~1e-11 of roundoff,
     # so the gap at lam = 1e-8 (~1e-4) is good to ~1e-7 relative; the key claims 1e-5.
@@ -98,8 +99,8 @@ def publish(page):
     page.table("to_pseudo_inverse", [r"$\lambda$", r"$\lVert x_\lambda - A^+ b\rVert$",
                                       r"$\lVert x_\lambda - A^+ b\rVert / \lambda$"],
                [f"10^{{{int(round(np.log10(small)))}}}" for small in lams], np.column_stack([gaps, np.divide(gaps, lams)]),
-               digits=[6, 2], rtol=[1e-5, 1e-5], atol=[0, 0], inputs={"A": A, "b": b, "lam": lams})
-    page.value("slope_at_zero", slope_at_zero(A, b), digits=2, inputs={"A": A, "b": b})
+               digits=[6, 2], rtol=[1e-5, 1e-5], atol=[0, 0], inputs=("A", "b", "lams_to_zero"))
+    page.value("slope_at_zero", slope_at_zero(A, b), digits=2, inputs=("A", "b"))
 
     lams_plotted = INPUTS["lams_plotted"]
     page.figure("filter_plot", plot_filters(np.logspace(-2.5, 1.5, 400), lams_plotted, s),
@@ -112,4 +113,4 @@ def publish(page):
                 caption=r"Left: the share $\sigma^2/(\sigma^2+\lambda)$ of each singular direction that ridge keeps. "
                         r"Right: the gain $\sigma/(\sigma^2+\lambda)$, bounded by $1/(2\sqrt\lambda)$, against "
                         r"least squares' unbounded $1/\sigma$. Dotted: the singular values of $A$.")
-    page.value("peak_gain", [1 / (2 * np.sqrt(v)) for v in lams_plotted], inputs={"lam": lams_plotted})
+    page.value("peak_gain", [1 / (2 * np.sqrt(v)) for v in lams_plotted], row=True, inputs=("lams_plotted",))

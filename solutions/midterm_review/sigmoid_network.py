@@ -19,6 +19,7 @@ INPUTS = {
     "d": 0.1,
     "alpha": 0.1,
     "z_samples": [-2.0, 0.0, 1.0, 3.0],
+    "z_grid": {"start": -6.0, "stop": 6.0, "num": 241},
 }
 
 
@@ -64,10 +65,14 @@ def plot_sigmoid(z):
     return fig
 
 
+POINT = ("x", "y_true", "A", "b", "C", "d")
+
+
 def publish(page):
-    point = {name: INPUTS[name] for name in ("x", "y_true", "A", "b", "C", "d")}
-    for name in ("x", "y_true", "A", "b", "C", "d", "alpha"):
+    point = {name: INPUTS[name] for name in POINT}
+    for name in ("x", "y_true", "A", "b", "d", "alpha"):
         page.input(name, INPUTS[name])
+    page.input("C", INPUTS["C"], row=True)  # C is 1 x k
     page.input("k", len(INPUTS["A"]))
 
     # (a) sigma' = sigma (1 - sigma): the formula beside central differences at a few points.
@@ -75,33 +80,33 @@ def publish(page):
     numeric = np.array([numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in z_samples])
     page.table("sigmoid_check", ["$z$", r"$\sigma(z)$", r"$\sigma(z)(1-\sigma(z))$", "central difference"],
                [f"{z:g}" for z in z_samples], np.column_stack([sigmoid(z_samples), sigmoid_grad(z_samples), numeric]),
-               digits=[6, 6, 6], rtol=[1e-12, 1e-12, 1e-8], atol=[0, 0, 1e-12], inputs={"z": z_samples})
-    grid = np.linspace(-6, 6, 241)
+               digits=[6, 6, 6], rtol=[1e-12, 1e-12, 1e-8], atol=[0, 0, 1e-12], inputs=("z_samples",))
+    grid = np.linspace(**INPUTS["z_grid"])
     grid_error = np.max(np.abs(sigmoid_grad(grid) - [numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in grid]))
-    page.value("sigmoid_grid_error", grid_error, digits=3, atol=1e-8, inputs={"z": "241 points from -6 to 6"})
-    page.value("sigmoid_grad_at_0", sigmoid_grad(0.0))
+    page.value("sigmoid_grid_error", grid_error, digits=3, atol=1e-8, inputs=("z_grid",))
+    page.value("sigmoid_grad_at_0", sigmoid_grad(0.0), inputs={"z": 0.0})
     page.figure("sigmoid_plot", plot_sigmoid(grid),
-                alt=(f"Sigmoid sigma(z) rising from {sigmoid(-6.0):.4f} at z = -6 to {sigmoid(6.0):.4f} at z = 6, "
-                     f"and its derivative, a symmetric bump with maximum {sigmoid_grad(0.0):g} at z = 0 "
-                     f"falling to {sigmoid_grad(6.0):.4f} at z = 6"),
+                alt=(f"Sigmoid sigma(z) rising from {sigmoid(grid[0]):.4f} at z = {grid[0]:g} to {sigmoid(grid[-1]):.4f} "
+                     f"at z = {grid[-1]:g}, and its derivative, a symmetric bump with maximum "
+                     f"{sigmoid_grad(0.0):g} at z = 0 falling to {sigmoid_grad(grid[-1]):.4f} at z = {grid[-1]:g}"),
                 caption=r"$\sigma$ and $\sigma' = \sigma(1-\sigma)$: the derivative peaks at $z = 0$.")
 
     # (b)-(e) every gradient at the sample point, checked against central differences.
     y_pred, z = forward(point["x"], point["A"], point["b"], point["C"], point["d"])
-    page.value("z", z)
-    page.value("y_pred", y_pred)
-    page.value("loss", loss(**point), digits=6)
+    page.value("z", z, row=True, inputs=POINT)
+    page.value("y_pred", y_pred, inputs=POINT)
+    page.value("loss", loss(**point), digits=6, inputs=POINT)
     grads = gradients(**point)
     for symbol in ("d", "C", "b", "A"):
-        page.value(f"dL_d{symbol}", grads[symbol], digits=6)
+        page.value(f"dL_d{symbol}", grads[symbol], digits=6, row=True, inputs=POINT)
     params = {symbol: np.asarray(point[symbol], dtype=float) for symbol in ("d", "C", "b", "A")}
     checks = check_gradients(lambda p: loss(point["x"], point["y_true"], p["A"], p["b"], p["C"], p["d"]),
                              params, grads)
-    page.gradient_table("gradient_table", checks)
+    page.gradient_table("gradient_table", checks, inputs=POINT)
 
     # (f) one step of gradient descent on b lowers the loss.
     b_next = descent_step_b(**point, alpha=INPUTS["alpha"])
     loss_next = loss(**{**point, "b": b_next})
-    page.value("b_next", b_next, digits=6)
-    page.value("loss_next", loss_next, digits=6)
-    page.value("loss_drop", loss(**point) - loss_next, digits=6)
+    page.value("b_next", b_next, digits=6, row=True, inputs=POINT + ("alpha",))
+    page.value("loss_next", loss_next, digits=6, inputs=POINT + ("alpha",))
+    page.value("loss_drop", loss(**point) - loss_next, digits=6, inputs=POINT + ("alpha",))
