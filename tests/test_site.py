@@ -133,12 +133,14 @@ def assert_build_fails(project, *messages, untouched=True):
 def test_a_raising_solution_module_fails_the_build_naming_it(project):
     edit(project / "solutions/midterm_review/batchnorm.py", "    mean = x.mean()", "    raise RuntimeError('boom')")
     assert_build_fails(project, "solutions.midterm_review.batchnorm (used by page midterm-review/batchnorm.md) failed",
-                       "RuntimeError: boom")
+                       "RuntimeError: boom at solutions/midterm_review/batchnorm.py:",
+                       ": raise RuntimeError('boom')")
 
 
 def test_a_syntax_error_in_a_module_fails_the_build_naming_it(project):
     edit(project / "solutions/midterm_review/ridge.py", "def gain(", "def gain((")
-    assert_build_fails(project, "solutions.midterm_review.ridge (used by page midterm-review/ridge.md) failed: SyntaxError")
+    assert_build_fails(project, "solutions.midterm_review.ridge (used by page midterm-review/ridge.md) failed: SyntaxError",
+                       "at solutions/midterm_review/ridge.py:")
 
 
 def test_an_unknown_name_fails_the_build_naming_page_and_name(project):

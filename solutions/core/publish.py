@@ -8,8 +8,9 @@ gets the stable id ``<module>.<name>`` in the answer key.
 
 import importlib
 import re
+import traceback
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from solutions.core import fmt
 from solutions.core.figures import to_svg
 
 PACKAGE = "solutions"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"[A-Za-z_]\w*\Z")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 EXACT = {"rtol": 1e-12, "atol": 0.0}  # recomputation of the same float64 formula: only roundoff differs
@@ -179,8 +181,25 @@ def run_module(module, src_uri):
     except SolutionError:
         raise
     except Exception as exc:  # any failure of a problem's code stops the build, naming the module
-        raise SolutionError(f"{qualified} (used by page {src_uri}) failed: {type(exc).__name__}: {exc}") from exc
+        raise SolutionError(f"{qualified} (used by page {src_uri}) failed: {type(exc).__name__}: {exc}"
+                            f"{_where(exc)}") from exc
     return page
+
+
+def _where(exc):
+    """Return ' at <file>:<line>: <code>' for the innermost frame of the solutions package, or ''."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" at {_relative(exc.filename)}:{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if PACKAGE_DIR in Path(f.filename).parents]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" at {_relative(frame.filename)}:{frame.lineno}: {frame.line}"
+
+
+def _relative(filename):
+    path = Path(filename)
+    return path.relative_to(PACKAGE_DIR.parent).as_posix() if PACKAGE_DIR in path.parents else filename
 
 
 @dataclass
