@@ -46,6 +46,11 @@ def test_numerical_gradient_of_a_known_function():
     assert_allclose(gradcheck.numerical_gradient(f, x), expected, rtol=FD_RTOL)
 
 
+def test_numerical_derivative_of_an_elementwise_function():
+    z = np.array([-1.0, 0.5, 2.0])
+    assert_allclose(gradcheck.numerical_derivative(np.sin, z), np.cos(z), rtol=FD_RTOL)
+
+
 def test_numerical_jacobian_of_a_linear_map_is_the_matrix():
     M = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
     assert_allclose(gradcheck.numerical_jacobian(lambda x: M @ x, np.ones(3)), M, rtol=FD_RTOL)

@@ -9,15 +9,15 @@ import numpy as np
 STEP = 1e-6
 
 
+def numerical_derivative(f, x, h=STEP):
+    """Return (f(x + h) - f(x - h)) / 2h elementwise: the derivative of an elementwise function f."""
+    x = np.asarray(x, dtype=float)
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
 def numerical_gradient(f, x, h=STEP):
     """Return the central-difference gradient of the scalar function f at x (same shape as x)."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = h
-        grad[index] = (f(x + step) - f(x - step)) / (2 * h)
-    return grad
+    return numerical_jacobian(f, x, h)
 
 
 def numerical_jacobian(f, x, h=STEP):

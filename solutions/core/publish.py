@@ -110,7 +110,7 @@ class Page:
 
     def input(self, name, x, *, row=False):
         """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
-        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, *EXACT.values())))
+        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"])))
 
     def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None):
         """Publish a table of numbers with a label per row; rtol and atol may be given per column.

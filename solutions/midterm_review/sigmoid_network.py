@@ -8,7 +8,8 @@ import numpy as np
 
 from solutions.core.activations import sigmoid, sigmoid_grad
 from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import check_gradients, numerical_gradient
+from solutions.core.gradcheck import check_gradients, numerical_derivative
+from solutions.core.layers import squared_error
 
 INPUTS = {
     "x": 0.9,
@@ -32,7 +33,7 @@ def forward(x, A, b, C, d):
 def loss(x, y_true, A, b, C, d):
     """Return L = (y_true - y_pred)^2."""
     y_pred, _ = forward(x, A, b, C, d)
-    return (y_true - y_pred) ** 2
+    return squared_error(y_pred, y_true)[0]
 
 
 def gradients(x, y_true, A, b, C, d):
@@ -77,12 +78,12 @@ def publish(page):
 
     # (a) sigma' = sigma (1 - sigma): the formula beside central differences at a few points.
     z_samples = np.array(INPUTS["z_samples"])
-    numeric = np.array([numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in z_samples])
+    numeric = numerical_derivative(sigmoid, z_samples)
     page.table("sigmoid_check", ["$z$", r"$\sigma(z)$", r"$\sigma(z)(1-\sigma(z))$", "central difference"],
                [f"{z:g}" for z in z_samples], np.column_stack([sigmoid(z_samples), sigmoid_grad(z_samples), numeric]),
                digits=[6, 6, 6], rtol=[1e-12, 1e-12, 1e-8], atol=[0, 0, 1e-12], inputs=("z_samples",))
     grid = np.linspace(**INPUTS["z_grid"])
-    grid_error = np.max(np.abs(sigmoid_grad(grid) - [numerical_gradient(lambda v: sigmoid(v[0]), [z])[0] for z in grid]))
+    grid_error = np.max(np.abs(sigmoid_grad(grid) - numerical_derivative(sigmoid, grid)))
     page.value("sigmoid_grid_error", grid_error, digits=3, atol=1e-8, inputs=("z_grid",))
     page.value("sigmoid_grad_at_0", sigmoid_grad(0.0), inputs={"z": 0.0})
     page.figure("sigmoid_plot", plot_sigmoid(grid),
