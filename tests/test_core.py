@@ -1,11 +1,13 @@
 """The shared core, each piece against an independent source: sympy, closed forms, hand calculations."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core import activations, fmt, gradcheck, layers
+from solutions.core import activations, figures, fmt, gradcheck, layers
 
 # Central differences with h = 1e-6 in float64 are accurate to about 1e-9 relative
 # (truncation h^2 ~ 1e-12, roundoff eps/h ~ 2e-10); 1e-7 leaves a margin and still fails
@@ -147,3 +149,40 @@ def test_arrays_format_all_entries_alike():
 def test_markdown_table():
     table = fmt.markdown_table(["a", "b"], [["$1$", "$2$"]])
     assert table == "| a | b |\n|---:|---:|\n| $1$ | $2$ |"
+
+
+def contrast_ratio(a, b):
+    """WCAG 2 contrast ratio of two '#rrggbb' colours (1 to 21), from the definition of relative luminance."""
+    def luminance(color):
+        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_figure_colours_contrast_with_both_page_backgrounds():
+    # WCAG asks 3:1 for graphical objects; text and axes get 4.5:1 like body text.
+    # Both thresholds must hold on the light page (white) and on Material's slate page.
+    slate = figures.DARK["#ffffff"]
+    assert contrast_ratio("#000000", "#ffffff") >= 4.5
+    assert contrast_ratio(figures.DARK["#000000"], slate) >= 4.5
+    for color in figures.COLORS:
+        assert contrast_ratio(color, "#ffffff") >= 3, color
+        assert contrast_ratio(figures.DARK[color], slate) >= 4.5, color
+
+
+def test_dark_variant_changes_colours_and_nothing_else():
+    fig, ax = figures.new_figure()
+    for k, color in enumerate(figures.COLORS):
+        ax.plot([0, 1], [k, k + 1], color=color, marker="o", markerfacecolor="white")
+    ax.set_title("title")
+    light = figures.to_svg(fig)
+    dark = figures.dark_variant(light)
+    color = re.compile(rb"#[0-9a-f]{6}\b")
+    assert {b"#000000", b"#ffffff"} <= set(color.findall(light))
+    assert not {b"#000000", b"#ffffff"} & set(color.findall(dark))  # no black ink or white paper left
+    for c in figures.COLORS:
+        assert c.encode() not in dark
+    # Masking every colour, the two drawings are identical: same paths, ids and references.
+    assert color.sub(b"#", light) == color.sub(b"#", dark)

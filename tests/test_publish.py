@@ -58,9 +58,12 @@ def test_figure_is_an_svg_beside_the_page_with_alt_text_and_caption():
     ax.plot([0, 1], [0, 1])
     page.figure("line", fig, alt="a line from (0, 0) to (1, 1)", caption="A line.")
     item = page.items["line"]
-    assert item.figure[0] == "demo/figures/problem/line.svg"
-    assert item.figure[1].startswith(b"<?xml")
-    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.svg)" in item.markdown
+    (light_uri, light), (dark_uri, dark) = item.files
+    assert (light_uri, dark_uri) == ("demo/figures/problem/line.svg", "demo/figures/problem/line.dark.svg")
+    assert light.startswith(b"<?xml") and dark.startswith(b"<?xml") and light != dark
+    # Material shows the first in its light palette, the second in its dark one.
+    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.svg#only-light)" in item.markdown
+    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.dark.svg#only-dark)" in item.markdown
     assert "<figcaption>A line.</figcaption>" in item.markdown
 
 

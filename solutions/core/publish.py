@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from solutions.core import fmt
-from solutions.core.figures import to_svg
+from solutions.core.figures import dark_variant, to_svg
 
 PACKAGE = "solutions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ class Item:
     name: str
     markdown: str
     entry: dict | None = None
-    figure: tuple[str, bytes] | None = None  # (site uri, svg bytes)
+    files: tuple = ()  # ((site uri, svg bytes), ...) for a figure: its light and dark drawings
 
 
 def page_url(src_uri):
@@ -142,16 +142,25 @@ class Page:
                    rtol=[EXACT["rtol"], 1e-8, 0.0], atol=[EXACT["atol"], 1e-12, 1e-6])
 
     def figure(self, name, fig, *, alt, caption):
-        """Publish a matplotlib figure as an SVG file beside the page, with alt text and a caption."""
+        """Publish a matplotlib figure as SVG files beside the page, with alt text and a caption.
+
+        Two drawings are written, <name>.svg for Material's light palette and
+        <name>.dark.svg for its dark one; Material shows the one that matches
+        (#only-light / #only-dark), so a figure is readable in both palettes.
+        """
         if not alt.strip() or not caption.strip():
             raise SolutionError(f"{self.module}: figure {name!r} needs alt text and a caption")
         page = PurePosixPath(self.src_uri)
-        relative = f"figures/{page.stem}/{name}.svg"
-        uri = str(page.parent / relative) if str(page.parent) != "." else relative
+        folder = f"figures/{page.stem}"
+        uri = str(page.parent / folder) if str(page.parent) != "." else folder
         alt_text = alt.replace("[", "(").replace("]", ")").replace("\n", " ")
-        markdown = (f'<figure markdown="span">\n![{alt_text}]({relative})\n'
+        light = to_svg(fig)
+        markdown = (f'<figure markdown="span">\n'
+                    f"![{alt_text}]({folder}/{name}.svg#only-light)\n"
+                    f"![{alt_text}]({folder}/{name}.dark.svg#only-dark)\n"
                     f"<figcaption>{caption}</figcaption>\n</figure>")
-        self._add(Item(name, markdown, figure=(uri, to_svg(fig))))
+        files = ((f"{uri}/{name}.svg", light), (f"{uri}/{name}.dark.svg", dark_variant(light)))
+        self._add(Item(name, markdown, files=files))
 
     def render(self, markdown, used):
         """Return markdown with every {{ name }} replaced; add each name to the set `used`."""
@@ -224,8 +233,8 @@ class Catalog:
                 for page in self.pages.values() for item in page.items.values() if item.entry is not None}
 
     def figures(self):
-        """Return [(site uri, svg bytes)] for every published figure."""
-        return [item.figure for page in self.pages.values() for item in page.items.values() if item.figure]
+        """Return [(site uri, svg bytes)] for every file of every published figure."""
+        return [file for page in self.pages.values() for item in page.items.values() for file in item.files]
 
     def render(self, src_uri, markdown, used):
         """Return a page's markdown with its placeholders filled; a page with no module may have none."""
