@@ -5,11 +5,22 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ["mkdocs.yml", "docs", "solutions", "overrides"]
+
+
+def site_prefix():
+    """Return the path the site is published under, from site_url (e.g. "/deep-learning/").
+
+    `mkdocs serve` serves the site under it too, as GitHub Pages does for a project site.
+    """
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    return urlsplit(config["site_url"]).path or "/"
 
 
 def mkdocs(project, *args, timeout=300):

@@ -64,7 +64,7 @@ def test_figure_is_an_svg_beside_the_page_with_alt_text_and_caption():
     # Material shows the first in its light palette, the second in its dark one.
     assert "![a line from (0, 0) to (1, 1)](figures/problem/line.svg#only-light)" in item.markdown
     assert "![a line from (0, 0) to (1, 1)](figures/problem/line.dark.svg#only-dark)" in item.markdown
-    assert "<figcaption>A line.</figcaption>" in item.markdown
+    assert "/// caption\nA line.\n///" in item.markdown
 
 
 def test_figure_without_alt_text_is_refused():

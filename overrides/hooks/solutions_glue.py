@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.solutions_glue")
@@ -69,14 +69,42 @@ def on_pre_build(config):
         log.warning(message)
 
 
+def _blob_url(config):
+    """Return where the repository shows files of the published branch: repo_url plus edit_uri without docs/."""
+    if not config.repo_url:
+        return ""
+    return config.repo_url.rstrip("/") + "/" + (config.edit_uri or "").removesuffix("docs/").lstrip("/")
+
+
+def _nav_order(nav):
+    """Return the pages of the configured nav, in order."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in _nav_order(value)]
+    return [page for entry in nav or [] for page in _nav_order(entry)]
+
+
 def on_files(files, config):
-    from solutions.core import answerkey
+    from solutions.core import answerkey, sets
 
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
     files.append(File.generated(config, "answers.json", content=answerkey.dumps(_key)))
+    markdown = answerkey.read_pages(config.docs_dir)
+    for _, folder, _ in sets.status(_catalog):
+        handout = File.generated(config, sets.handout_uri(folder), inclusion=InclusionLevel.NOT_IN_NAV,
+                                 content=sets.handout(_catalog, folder, _nav_order(config.nav), markdown,
+                                                      _blob_url(config)))
+        files.append(handout)
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
-    return _catalog.render(page.file.src_uri, markdown, {})
+    from solutions.core import sets
+
+    src_uri = page.file.src_uri
+    markdown = _catalog.render(src_uri, markdown, {})
+    if src_uri not in _catalog.pages:
+        return markdown
+    return sets.with_provenance(markdown, _catalog.pages[src_uri].module, _blob_url(config), src_uri)

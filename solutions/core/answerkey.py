@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from mkdocs.utils.meta import get_data
 
+from solutions.core import sets
 from solutions.core.publish import Catalog, SolutionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,11 +38,13 @@ def compute(docs_dir=DOCS):
     """Return the Catalog of everything the pages under docs_dir publish, after checking every page.
 
     Raises SolutionError naming the module or page at fault: a module that fails, a page
-    using a name its module does not publish, or a published name that no page shows.
+    using a name its module does not publish, a published name that no page shows, a set
+    without its metadata, or a gradient table whose check fails.
     """
     pages = read_pages(docs_dir)
     modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
     catalog = Catalog.collect(modules)
+    catalog.site["sets"] = sets.overview(catalog)
     catalog.check(pages)
     return catalog
 

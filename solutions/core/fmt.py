@@ -67,8 +67,12 @@ def latex(x, digits=DIGITS, row=False):
     raise ValueError(f"cannot format an array of {array.ndim} dimensions as LaTeX")
 
 
-def markdown_table(columns, rows):
-    """Return a markdown table; columns and cells are markdown strings (math already in $...$)."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" for _ in columns) + "|"]
+def markdown_table(columns, rows, align=None):
+    """Return a markdown table; columns and cells are markdown strings (math already in $...$).
+
+    align: one letter per column, "l" or "r" (default: all right-aligned, for numbers).
+    """
+    rules = {"l": ":---", "r": "---:"}
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(rules[a] for a in (align or "r" * len(columns))) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)

@@ -21,6 +21,7 @@ PACKAGE = "solutions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"[A-Za-z_]\w*\Z")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+SITE_PLACEHOLDER = re.compile(r"\{\{\s*(site\.[A-Za-z_]\w*)\s*\}\}")  # what the whole site publishes
 EXACT = {"rtol": 1e-12, "atol": 0.0}  # recomputation of the same float64 formula: only roundoff differs
 
 
@@ -155,10 +156,11 @@ class Page:
         uri = str(page.parent / folder) if str(page.parent) != "." else folder
         alt_text = alt.replace("[", "(").replace("]", ")").replace("\n", " ")
         light = to_svg(fig)
-        markdown = (f'<figure markdown="span">\n'
-                    f"![{alt_text}]({folder}/{name}.svg#only-light)\n"
+        # A caption block (pymdownx.blocks.caption), not raw <figure> HTML: HTML blocks are
+        # not parsed inside an indented collapsed solution, a caption block is.
+        markdown = (f"![{alt_text}]({folder}/{name}.svg#only-light)\n"
                     f"![{alt_text}]({folder}/{name}.dark.svg#only-dark)\n"
-                    f"<figcaption>{caption}</figcaption>\n</figure>")
+                    f"/// caption\n{caption}\n///")
         files = ((f"{uri}/{name}.svg", light), (f"{uri}/{name}.dark.svg", dark_variant(light)))
         self._add(Item(name, markdown, files=files))
 
@@ -170,12 +172,19 @@ class Page:
                 raise SolutionError(f"page {self.src_uri}: unknown name {{{{ {name} }}}} "
                                     f"(solutions.{self.module} publishes no such name)")
             used.add(name)
-            # Multi-line output (tables, figures) keeps the indentation of its line, so it
-            # stays inside an admonition or a collapsed solution block.
-            line_start = markdown.rfind("\n", 0, match.start()) + 1
-            indent = re.match(r"[ \t]*", markdown[line_start:]).group(0)
-            return self.items[name].markdown.replace("\n", "\n" + indent)
+            return _indented(self.items[name].markdown, markdown, match)
         return PLACEHOLDER.sub(replace, markdown)
+
+
+def _indented(text, markdown, match):
+    """Return text indented like the line of markdown where match is.
+
+    Multi-line output (tables, figures) keeps the indentation of its placeholder's line, so
+    it stays inside an admonition or a collapsed solution block.
+    """
+    line_start = markdown.rfind("\n", 0, match.start()) + 1
+    indent = re.match(r"[ \t]*", markdown[line_start:]).group(0)
+    return text.replace("\n", "\n" + indent)
 
 
 def run_module(module, src_uri):
@@ -216,6 +225,7 @@ class Catalog:
     """Everything the site publishes, page by page."""
 
     pages: dict  # src_uri -> Page
+    site: dict = field(default_factory=dict)  # name -> markdown, placed on any page as {{ site.<name> }}
 
     @classmethod
     def collect(cls, modules_by_page):
@@ -237,7 +247,8 @@ class Catalog:
         return [file for page in self.pages.values() for item in page.items.values() for file in item.files]
 
     def render(self, src_uri, markdown, used):
-        """Return a page's markdown with its placeholders filled; a page with no module may have none."""
+        """Return a page's markdown with its placeholders filled; a page with no module may use only {{ site.* }}."""
+        markdown = self._render_site(src_uri, markdown)
         if src_uri in self.pages:
             return self.pages[src_uri].render(markdown, used.setdefault(src_uri, set()))
         match = PLACEHOLDER.search(markdown)
@@ -245,6 +256,15 @@ class Catalog:
             raise SolutionError(f"page {src_uri}: uses {match.group(0)} but names no solution module "
                                 "in its front matter (solution: <set>.<problem>)")
         return markdown
+
+    def _render_site(self, src_uri, markdown):
+        def replace(match):
+            name = match.group(1).removeprefix("site.")
+            if name not in self.site:
+                raise SolutionError(f"page {src_uri}: unknown name {match.group(0)} "
+                                    f"(the site publishes {', '.join(sorted(self.site)) or 'nothing'})")
+            return _indented(self.site[name], markdown, match)
+        return SITE_PLACEHOLDER.sub(replace, markdown)
 
     def unused(self, used):
         """Return the ids published but never placed on their page."""

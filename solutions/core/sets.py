@@ -1,0 +1,158 @@
+"""The problem sets: what each one is (title, course, source document), where its code and
+tests live, and what the site says about it (the provenance line of each problem, the
+table of sets with their verification status on the landing page).
+
+A set is a package ``solutions/<set>/`` whose ``__init__.py`` defines TITLE, COURSE and
+SOURCE; each of its problems is a module in it, named by a page's front matter.
+"""
+
+import html
+import importlib
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from mkdocs.utils.meta import get_data
+
+from solutions.core import fmt
+from solutions.core.publish import PACKAGE, PACKAGE_DIR, SolutionError, page_url
+
+ROOT = PACKAGE_DIR.parent
+METADATA = ("TITLE", "COURSE", "SOURCE")
+HANDOUT = "print.md"  # each set's printable handout, generated beside its pages
+GRADIENT_COLUMNS = ["analytic", "central difference", "relative error"]
+AGREES = 1e-6  # central differences in float64 agree with a correct gradient to ~1e-9; a wrong one is off by far more
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    name: str  # the package, e.g. "midterm_review"
+    title: str
+    course: str
+    source: str  # the source document, e.g. "Midterm Review: Basics handout"
+
+    @property
+    def tests(self):
+        """Return the path of the set's tests, relative to the repository."""
+        return f"tests/test_{self.name}.py"
+
+
+def problem_set(module):
+    """Return the ProblemSet of a problem module such as "midterm_review.batchnorm"."""
+    name = module.split(".")[0]
+    package = importlib.import_module(f"{PACKAGE}.{name}")
+    missing = [attr for attr in METADATA if not isinstance(getattr(package, attr, None), str)]
+    if missing:
+        raise SolutionError(f"{PACKAGE}/{name}/__init__.py must define {', '.join(missing)} "
+                            f"(strings naming the set, its course and its source document)")
+    return ProblemSet(name, package.TITLE, package.COURSE, package.SOURCE)
+
+
+def module_path(module):
+    """Return the source file of a problem module, relative to the repository."""
+    return f"{PACKAGE}/{module.replace('.', '/')}.py"
+
+
+def provenance(module, blob_url, handout_href=None):
+    """Return the HTML line naming a problem's source document and the code and tests behind it.
+
+    blob_url: the repository's address for files of the published branch (ending in "/"),
+    or "" to name the files without linking them. handout_href: link to the set's handout.
+    """
+    problem_set_ = problem_set(module)
+
+    def link(path):
+        code = f"<code>{html.escape(path)}</code>"
+        return f'<a href="{html.escape(blob_url + path)}">{code}</a>' if blob_url else code
+
+    handout = f' <a href="{html.escape(handout_href)}">Printable handout of the set</a>.' if handout_href else ""
+    return (f'<p class="provenance">Source: {html.escape(problem_set_.source)}, '
+            f"{html.escape(problem_set_.course)}. Computed by {link(module_path(module))}; "
+            f"checked by {link(problem_set_.tests)}.{handout}</p>")
+
+
+def with_provenance(markdown, module, blob_url, src_uri=None):
+    """Return a problem page's markdown with its provenance line under the page's title.
+
+    src_uri: the page's source in docs/, to link its set's handout from it (None: no link).
+    """
+    href = None
+    if src_uri is not None:
+        handout = page_url(handout_uri(PurePosixPath(src_uri).parent.as_posix()))
+        href = posixpath.relpath(handout, page_url(src_uri)) + "/"
+    line = provenance(module, blob_url, href)
+    title = re.search(r"^# .*$", markdown, re.M)
+    if title is None:
+        return f"{line}\n\n{markdown}"
+    return f"{markdown[:title.end()]}\n\n{line}\n{markdown[title.end():]}"
+
+
+def handout_uri(folder):
+    """Return the docs/-relative source path of the handout of the set whose pages are in folder."""
+    return posixpath.join(folder, HANDOUT)
+
+
+def handout(catalog, folder, order, markdown_by_page, blob_url):
+    """Return the markdown of a set's printable handout: its problems in nav order, solutions open.
+
+    order: src_uris in the order of the site's nav; markdown_by_page: {src_uri: markdown}.
+    Headings move down one level under the handout's title; the page is left out of search,
+    which already finds each problem on its own page.
+    """
+    pages = [src for src in order if src in catalog.pages and PurePosixPath(src).parent.as_posix() == folder]
+    problem_set_ = problem_set(catalog.pages[pages[0]].module)
+    parts = ["---\nsearch:\n  exclude: true\n---\n", f"# {problem_set_.title}: the whole set"]
+    for src in pages:
+        body, _ = get_data(markdown_by_page[src])
+        body = with_provenance(catalog.render(src, body, {}), catalog.pages[src].module, blob_url)
+        body = re.sub(r"^(#+) ", r"#\1 ", body, flags=re.M)
+        parts.append(re.sub(r"^(\s*)\?\?\? ", r"\1???+ ", body, flags=re.M))  # collapsed -> open
+    return "\n\n".join(parts) + "\n"
+
+
+def count_tests(path):
+    """Return the number of test functions in a test file (0 if there is none)."""
+    path = ROOT / path
+    return len(re.findall(r"^def test_", path.read_text(encoding="utf-8"), re.M)) if path.exists() else 0
+
+
+def status(catalog):
+    """Return [(ProblemSet, set folder in docs/, summary dict)] for every set, in page order.
+
+    Raises SolutionError naming each gradient-table row whose analytic gradient and central
+    difference disagree: a published derivation that its own check refutes stops the build.
+    """
+    sets, failures = {}, []
+    for src_uri, page in sorted(catalog.pages.items()):
+        problem_set_ = problem_set(page.module)
+        folder, summary = sets.setdefault(problem_set_, (PurePosixPath(src_uri).parent.as_posix(),
+                                                          {"problems": 0, "values": 0, "gradients": 0}))
+        summary["problems"] += 1
+        for item in page.items.values():
+            if item.entry is None or item.entry["kind"] == "input":
+                continue
+            summary["values"] += 1
+            if item.entry.get("columns", [])[1:] == GRADIENT_COLUMNS:
+                summary["gradients"] += len(item.entry["rows"])
+                failures += [f"{page.module}.{item.name}: {label} (relative error {row[2]:.1e})"
+                             for label, row in zip(item.entry["rows"], item.entry["value"]) if not row[2] < AGREES]
+    if failures:
+        raise SolutionError("analytic gradients disagree with central differences: " + "; ".join(failures))
+    return [(problem_set_, folder, summary) for problem_set_, (folder, summary) in sets.items()]
+
+
+def overview(catalog):
+    """Return the landing page's markdown table of sets, with their verification status.
+
+    Links are relative to the top of docs/, so the table belongs on docs/index.md.
+    """
+    rows = []
+    for problem_set_, folder, summary in status(catalog):
+        checks = [f"{summary['gradients']} gradients agree with central differences"] if summary["gradients"] else []
+        checks.append(f"{count_tests(problem_set_.tests)} independent tests")
+        rows.append([f"[{problem_set_.title}]({folder}/index.md)", problem_set_.course,
+                     str(summary["problems"]), str(summary["values"]), "✓ " + "; ".join(checks),
+                     f"[handout]({handout_uri(folder)})"])
+    return fmt.markdown_table(["Set", "Course", "Problems", "Values published", "Verified", "Print"], rows,
+                              align="llrrll")

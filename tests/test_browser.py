@@ -1,0 +1,335 @@
+"""The reader's experience in a real browser: every page of the built site, served under its
+sub-path on 127.0.0.1, opened in Debian's Chromium through Playwright.
+
+Every page is visited once (in the light and in the dark palette) and what the browser saw
+is recorded; each test then asserts one property over all pages, naming the page at fault.
+Screenshots of one page per set, in both palettes and at phone width, are written to
+build-output/screenshots/ for a person to look at.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pypdf
+import pytest
+
+from tests.conftest import ROOT, site_prefix
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = ROOT / "build-output" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI needs Chromium for the browser tests; {CHROMIUM} is missing (.ci/run installs it)")
+    pytest.skip(f"Chromium is not installed ({CHROMIUM} is missing; `apt-get install chromium` "
+                "or run .ci/run, which installs it)", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+class SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder under PREFIX only, as GitHub Pages serves a project site."""
+
+    prefix = "/"
+
+    def translate_path(self, path):
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "__not_under_the_prefix__")
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site):
+    """The built site's address on 127.0.0.1, under the site's sub-path."""
+    handler = type("Handler", (SubPathHandler,), {"prefix": site_prefix()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(handler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{site_prefix()}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def site_pages(site):
+    """Return the URL path (relative to the site root) of every HTML page of the built site."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        relative = html.parent.relative_to(site).as_posix()
+        pages.append("" if relative == "." else relative + "/")
+    return pages
+
+
+# What each page is asked once it has loaded and MathJax has finished.
+INSPECT = """async () => {
+  await MathJax.startup.promise;
+  await document.fonts.ready;
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const math = [...document.querySelectorAll("article .arithmatex")];
+  const containers = [...document.querySelectorAll("article mjx-container")];
+  const glyphs = [...document.querySelectorAll("article mjx-c")];
+  const blankGlyphs = glyphs.filter((g) => {
+    const content = getComputedStyle(g, "::before").content;
+    return !content || content === "none" || content === '""';
+  });
+  const mathFonts = [...document.fonts].filter((f) => f.family.includes("MJX"));
+  const images = [...document.querySelectorAll("article img")].map((img) => ({
+    src: img.getAttribute("src"), alt: img.getAttribute("alt") || "",
+    loaded: img.complete && img.naturalWidth > 0, shown: visible(img),
+  }));
+  const headings = [...document.querySelectorAll("article h1, article h2, article h3, article h4, article h5, article h6")]
+    .map((h) => Number(h.tagName[1]));
+  return {
+    title: document.title,
+    scheme: document.body.getAttribute("data-md-color-scheme"),
+    math: math.length,
+    untypeset: math.filter((m) => !m.querySelector("mjx-container")).map((m) => m.textContent.slice(0, 60)),
+    emptyMath: containers.filter((c) => !visible(c) && !c.closest("details:not([open])")).length,
+    mathErrors: [...document.querySelectorAll("article mjx-merror")].map((e) => e.textContent.slice(0, 80)),
+    glyphs: glyphs.length,
+    blankGlyphs: blankGlyphs.map((g) => g.className).slice(0, 5),
+    assistive: containers.filter((c) => c.querySelector("mjx-assistive-mml math")).length,
+    containers: containers.length,
+    mathFonts: mathFonts.map((f) => [f.family, f.status]),
+    images,
+    headings,
+  };
+}"""
+
+OPEN_SOLUTIONS = """async () => {
+  const results = [];
+  for (const details of document.querySelectorAll("article details")) {
+    if (details.open) continue;
+    details.querySelector(":scope > summary").click();
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const body = [...details.children].filter((c) => c.tagName !== "SUMMARY");
+    const shown = body.filter((c) => c.getBoundingClientRect().height > 0);
+    results.push({summary: details.querySelector("summary").textContent.trim(), open: details.open,
+                  children: body.length, shown: shown.length, text: details.innerText.length});
+  }
+  return results;
+}"""
+
+
+def visit(context, url):
+    """Open url in a new page of context; return what the browser saw, including every request."""
+    page = context.new_page()
+    seen = {"console": [], "failed": [], "requests": []}
+    page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
+    page.on("pageerror", lambda e: seen["console"].append(str(e)))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.url} (HTTP {r.status})"))
+    page.goto(url, wait_until="load")
+    seen.update(page.evaluate(INSPECT))
+    seen["solutions"] = page.evaluate(OPEN_SOLUTIONS)
+    page.wait_for_load_state("networkidle")
+    return page, seen
+
+
+@pytest.fixture(scope="session")
+def visits(browser, base_url, built_site):
+    """{(scheme, page path): what the browser saw}, for every page in the light and dark palettes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        for path in site_pages(built_site):
+            page, seen[scheme, path] = visit(context, base_url + path)
+            page.close()
+        context.close()
+    return seen
+
+
+def test_the_site_has_pages(visits):
+    assert len({path for _, path in visits}) >= 5
+
+
+def test_every_page_loads_without_console_errors_or_failed_requests(visits):
+    problems = {f"{scheme} {path}": seen["console"] + seen["failed"] for (scheme, path), seen in visits.items()
+                if seen["console"] or seen["failed"]}
+    assert not problems
+
+
+def test_no_page_requests_another_origin(visits, base_url):
+    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(base_url))
+    outside = {path: [url for url in seen["requests"] if not (url.startswith(origin) or url.startswith("data:"))]
+               for (_, path), seen in visits.items()}
+    assert not {path: urls for path, urls in outside.items() if urls}
+
+
+def test_all_math_is_typeset_with_visible_glyphs(visits):
+    for (scheme, path), seen in visits.items():
+        where = f"{scheme} {path}"
+        assert not seen["untypeset"], f"{where}: math left as TeX: {seen['untypeset']}"
+        assert not seen["mathErrors"], f"{where}: MathJax errors: {seen['mathErrors']}"
+        assert not seen["emptyMath"], f"{where}: {seen['emptyMath']} formulas are typeset with no size"
+        assert not seen["blankGlyphs"], f"{where}: glyphs with no character: {seen['blankGlyphs']}"
+        if seen["math"]:
+            assert seen["glyphs"] >= seen["math"], where
+            # The glyphs are drawn from MathJax's own web fonts, served by the site (each
+            # variant loads when a formula first needs it; none may fail).
+            fonts = dict(seen["mathFonts"])
+            assert fonts.get("MJXTEX") == "loaded" and "error" not in fonts.values(), f"{where}: {fonts}"
+    assert sum(seen["math"] for seen in visits.values()) > 100
+
+
+def test_formulas_carry_mathml_for_screen_readers(visits):
+    for (scheme, path), seen in visits.items():
+        assert seen["assistive"] == seen["containers"], f"{scheme} {path}: formulas without assistive MathML"
+
+
+def test_every_image_loads_and_has_descriptive_alt_text(visits):
+    for (scheme, path), seen in visits.items():
+        for image in seen["images"]:
+            assert image["loaded"], f"{scheme} {path}: {image['src']} did not load"
+            assert len(image["alt"]) > 40, f"{path}: {image['src']} alt text is not descriptive: {image['alt']!r}"
+
+
+def test_each_palette_shows_its_own_drawing_of_every_figure(visits):
+    figures = 0
+    for (scheme, path), seen in visits.items():
+        assert seen["scheme"] == {"light": "default", "dark": "slate"}[scheme], path
+        for image in seen["images"]:
+            dark_drawing = image["src"].endswith(".dark.svg#only-dark")
+            assert image["shown"] == (dark_drawing == (scheme == "dark")), f"{scheme} {path}: {image['src']}"
+            figures += image["shown"]
+    assert figures >= 2
+
+
+def test_headings_are_in_order(visits):
+    for (_, path), seen in visits.items():
+        levels = seen["headings"]
+        assert levels[:1] == [1] and levels.count(1) == 1, f"{path}: one h1 first, got {levels}"
+        jumps = [(a, b) for a, b in zip(levels, levels[1:]) if b > a + 1]
+        assert not jumps, f"{path}: heading levels skip: {jumps}"
+
+
+def test_every_collapsed_solution_opens_on_click_and_shows_its_content(visits):
+    opened = 0
+    for (scheme, path), seen in visits.items():
+        for solution in seen["solutions"]:
+            assert solution["open"], f"{scheme} {path}: {solution['summary']!r} did not open"
+            assert solution["shown"] == solution["children"] > 0, f"{scheme} {path}: {solution}"
+            assert solution["text"] > 40, f"{scheme} {path}: {solution}"
+            opened += 1
+    assert opened >= 4
+
+
+def test_search_finds_the_batchnorm_page(browser, base_url):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base_url)
+    page.locator("input.md-search__input").click()  # in the header at desktop width
+    page.keyboard.type("batchnorm")
+    result = page.locator(".md-search-result__item a[href*='midterm-review/batchnorm/']").first
+    result.wait_for(state="attached", timeout=15000)
+    context.close()
+
+
+def one_page_per_set(built_site):
+    """Return the path of the first problem page of each set (the page after the set's index)."""
+    chosen = {}
+    for path in site_pages(built_site):
+        parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[1] != "print":
+            chosen.setdefault(parts[0], path)
+    return sorted(chosen.values())
+
+
+def test_screenshots_of_one_page_per_set_in_both_palettes(browser, base_url, built_site):
+    written = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        for path in one_page_per_set(built_site):
+            page, _ = visit(context, base_url + path)
+            target = SCREENSHOTS / f"{path.strip('/').replace('/', '--')}--{scheme}.png"
+            page.screenshot(path=target, full_page=True)
+            written.append(target)
+            page.close()
+        context.close()
+    assert written and all(target.stat().st_size > 10_000 for target in written)
+
+
+def test_phone_width_has_no_horizontal_scrolling(browser, base_url, built_site):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    for path in one_page_per_set(built_site):
+        page, _ = visit(context, base_url + path)  # solutions opened: their content counts too
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth]")
+        page.screenshot(path=SCREENSHOTS / f"{path.strip('/').replace('/', '--')}--phone.png", full_page=True)
+        assert max(widths) <= PHONE["width"], f"{path}: the page is {max(widths)} px wide at {PHONE['width']} px"
+        page.close()
+    context.close()
+
+
+def pdf_text(page, tmp_path, name):
+    """Print the page to PDF as Chromium's print dialog would; return the PDF's text, whitespace collapsed."""
+    target = tmp_path / f"{name}.pdf"
+    page.emulate_media(media="print")
+    page.pdf(path=target, format="A4", print_background=False)
+    return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(target).pages).split())
+
+
+def solution_texts(page):
+    """Return five consecutive words of prose (no math in between) from each paragraph of the solutions."""
+    return page.evaluate("""() => [...document.querySelectorAll("article details p")].map((p) => {
+        const runs = [...p.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
+          .map((n) => n.textContent.trim().split(/\\s+/)).filter((words) => words.length >= 5);
+        return runs.length ? runs[0].slice(0, 5).join(" ") : null;
+      }).filter((words) => words)""")
+
+
+def test_each_set_prints_as_a_handout_with_its_title_and_solutions(browser, base_url, built_site, tmp_path):
+    handouts = [path for path in site_pages(built_site) if path.endswith("/print/")]
+    assert handouts == [f"{folder}/print/" for folder in sorted({path.split("/")[0] for path in one_page_per_set(built_site)})]
+    context = browser.new_context(color_scheme="dark")  # printed in the light palette anyway
+    for path in handouts:
+        page, seen = visit(context, base_url + path)
+        title = page.locator("article h1").inner_text().replace("¶", "").strip()
+        expected = solution_texts(page)
+        text = pdf_text(page, tmp_path, path.strip("/").replace("/", "-"))
+        assert title in text, f"{path}: the PDF lacks the set's title {title!r}"
+        assert len(expected) >= 3, path
+        missing = [words for words in expected if words not in text]
+        assert not missing, f"{path}: solution text missing from the PDF: {missing}"
+        assert "Skip to content" not in text and "Switch to" not in text, f"{path}: navigation was printed"
+        page.close()
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["scripts", "no-scripts"])
+def test_a_problem_page_prints_with_its_solutions_open(browser, base_url, built_site, tmp_path, javascript):
+    # With scripts, Material opens the solutions on `beforeprint`; without them (or where
+    # that event does not fire) the print stylesheet alone must show them.
+    path = one_page_per_set(built_site)[0]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base_url + path)
+    expected = solution_texts(page)
+    context.close()
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(base_url + path)
+    assert page.evaluate("() => [...document.querySelectorAll('article details')].every((d) => !d.open)")
+    text = pdf_text(page, tmp_path, "problem")
+    assert expected and not [words for words in expected if words not in text], path
+    context.close()
