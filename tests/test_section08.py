@@ -97,7 +97,7 @@ def test_graph_figure_is_drawn_from_the_edge_list():
     assert "x by 2" in chain_rule_warm_up.describe_graph()
 
 
-# --------------------------------------------------------------- problem 2.1
+# --------------------------------------------------------------- problem 2, first part
 
 def network_symbolic(d, h):
     x = sp.Matrix(sp.symbols(f"x1:{d + 1}"))
@@ -145,7 +145,7 @@ def test_hidden_weight_gradient_is_the_outer_product_by_hand():
     assert_allclose(forward_backward.closed_forms(**I)["W0"], rows, rtol=1e-12)
 
 
-# --------------------------------------------------------------- problem 2.2
+# --------------------------------------------------------------- problem 2, second part
 
 def test_zero_init_forward_and_gradients_by_hand():
     page = published(zero_initialization)
@@ -270,3 +270,13 @@ def test_matrix_input_loss_gradient_matches_central_differences():
     grad = np.array(published(jacobian_chain_rule)["dL_dW"])
     assert grad.shape == (3, 2)
     assert_allclose(grad, numerical_gradient(loss, W), rtol=FD_RTOL, atol=1e-10)
+
+
+def test_runs_figure_shows_one_curve_for_zero_init_and_four_for_random(runs):
+    fig = zero_initialization.plot_runs(runs[2])
+    zero_lines, random_lines = fig.axes[1].lines, fig.axes[2].lines
+    assert len(zero_lines) == len(random_lines) == 4
+    assert all(np.array_equal(line.get_ydata(), zero_lines[0].get_ydata()) for line in zero_lines)
+    assert len({round(float(line.get_ydata()[-1]), 6) for line in random_lines}) == 4
+    assert all(len(line.get_xdata()) <= 300 for ax in fig.axes for line in ax.lines)  # a light figure
+    assert "largest gap between units 0)" in zero_initialization.describe_runs(runs[2])

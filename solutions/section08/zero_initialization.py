@@ -97,18 +97,23 @@ def run(inputs):
 LABELS = {"zero": "all zero", "constant": "constant", "random": "random"}
 
 
-def plot_runs(runs):
-    """Return three panels: the loss of each run, and each hidden unit's output weight W1_i under zero and random init."""
+def plot_runs(runs, every=5):
+    """Return three panels: the loss of each run, and each hidden unit's output weight W1_i under zero and random init.
+
+    Every `every`-th step is drawn (the first steps all), which keeps each curve to a few hundred points.
+    """
+    n = len(next(iter(runs.values()))[1])
+    steps = np.unique(np.concatenate([np.arange(min(n, 10)), np.arange(0, n, every), [n - 1]]))
     fig, axes = new_figure(9.0, 3.2, ncols=3)
     for color, (name, (_, losses)) in zip(COLORS, runs.items()):
-        axes[0].plot(losses, color=color, label=LABELS[name], linestyle="--" if name == "constant" else "-")
+        axes[0].plot(steps, losses[steps], color=color, label=LABELS[name], linestyle="--" if name == "constant" else "-")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("training loss $L$")
     axes[0].legend()
     for ax, name in zip(axes[1:], ("zero", "random")):
-        weights = np.array([p["W1"][0] for p in runs[name][0]])  # (steps + 1, h)
+        weights = np.array([runs[name][0][k]["W1"][0] for k in steps])  # (len(steps), h)
         for i in range(weights.shape[1]):
-            ax.plot(weights[:, i], color=COLORS[i], label=f"unit {i + 1}")
+            ax.plot(steps, weights[:, i], color=COLORS[i], label=f"unit {i + 1}")
         ax.set_title(f"{LABELS[name]} init: $W^{{(1)}}_i$ per unit", fontsize=10)
     axes[2].legend(loc="best", fontsize=8)
     for ax in axes:
