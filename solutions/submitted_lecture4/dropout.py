@@ -64,8 +64,8 @@ def publish(page):
                 r"\text{training, inverted: } m \odot w / (1-p) \text{ (mean)}",
                 r"\text{inference after inverted dropout: } w"],
                np.array(rows), digits=[4, 4])
-    z_scores = [(train_mean - (1 - p) * w @ x) / train_se, (inv_mean - w @ x) / inv_se]
-    page.value("z_scores", z_scores, digits=2, row=True)
+    # Inverted dropout reuses the same masks scaled by 1 / (1 - p), so its z-score is the same number.
+    page.value("z_train", (train_mean - (1 - p) * w @ x) / train_se, digits=2)
     page.value("a_expected", (1 - p) * w @ x, inputs=("p", "w", "x"))
     page.value("a_full", w @ x, inputs=("w", "x"))
     page.value("naive_ratio", 1 / (1 - p), inputs=("p",))
