@@ -1,0 +1,115 @@
+"""Problem 1: every gradient of e = ||t - y||^2 / 2 for the two-layer sigmoid network, with and without a skip.
+
+s = W1 x + b1, h = sigmoid(s), z = W2 h + b2 (+ s with the skip), y = sigmoid(z).
+Shapes: x (D,), W1 (H, D), b1 (H,), s and h (H,), W2 (K, H), b2 (K,), z, y and t (K,).
+The skip adds s to z, so it needs K = H; the stated sizes are D = 3, H = K = 2.
+"""
+
+import numpy as np
+
+from solutions.core.activations import sigmoid, sigmoid_grad
+from solutions.core.gradcheck import check_gradients, entry_label, numerical_gradient
+from solutions.core.layers import affine_backward, affine_forward
+
+INPUTS = {
+    "x": [0.5, -1.0, 2.0],
+    "W1": [[0.4, -0.6, 0.2], [-0.3, 0.8, 0.5]],
+    "b1": [0.1, -0.2],
+    "W2": [[0.7, -0.5], [0.3, 0.9]],
+    "b2": [-0.1, 0.2],
+    "t": [1.0, 0.0],
+}
+PARAMS = ("{W_2}", "{b_2}", "{W_1}", "{b_1}")  # LaTeX names (braced, so that an entry reads {W_2}_{1,1}), output layer first
+
+
+def params_of(inputs):
+    """Return {LaTeX name: float array} of the four parameters in inputs."""
+    return {"{W_1}": np.asarray(inputs["W1"], float), "{b_1}": np.asarray(inputs["b1"], float),
+            "{W_2}": np.asarray(inputs["W2"], float), "{b_2}": np.asarray(inputs["b2"], float)}
+
+
+def forward(p, x, skip):
+    """Return (s, z, y, caches): s (H,), z (K,), y (K,); skip=True adds s to z."""
+    s, cache1 = affine_forward(np.asarray(x, float), p["{W_1}"], p["{b_1}"])
+    z, cache2 = affine_forward(sigmoid(s), p["{W_2}"], p["{b_2}"])
+    if skip:
+        z = z + s
+    return s, z, sigmoid(z), (cache1, cache2)
+
+
+def loss(p, x, t, skip):
+    """Return e = 1/2 sum_k (t_k - y_k)^2."""
+    return 0.5 * float(np.sum((np.asarray(t) - forward(p, x, skip)[2]) ** 2))
+
+
+def backward(p, x, de_dy, skip):
+    """Return {name: de/dparam} by the chain rule, given de/dy (K,) at the forward pass of x.
+
+    de/dz = de/dy * sigmoid'(z); de/dW2 = de/dz h^T; de/db2 = de/dz;
+    de/ds = (W2^T de/dz) * sigmoid'(s) [+ de/dz with the skip]; de/dW1 = de/ds x^T; de/db1 = de/ds.
+    """
+    s, z, _, (cache1, cache2) = forward(p, x, skip)
+    de_dz = np.asarray(de_dy, float) * sigmoid_grad(z)
+    de_dh, de_dW2, de_db2 = affine_backward(de_dz, cache2)
+    de_ds = de_dh * sigmoid_grad(s) + (de_dz if skip else 0.0)  # the skip is a second path from s to z
+    _, de_dW1, de_db1 = affine_backward(de_ds, cache1)
+    return {"{W_2}": de_dW2, "{b_2}": de_db2, "{W_1}": de_dW1, "{b_1}": de_db1}
+
+
+def gradients(p, x, t, skip):
+    """Return the true gradients: de/dy = y - t."""
+    return backward(p, x, forward(p, x, skip)[2] - np.asarray(t), skip)
+
+
+def submitted_gradients(p, x, skip):
+    """Return the submitted formulas: the same chain with de/dy written as -1 (the factor t - y dropped)."""
+    return backward(p, x, -np.ones(len(p["{b_2}"])), skip)
+
+
+def flat(grads):
+    """Return every gradient entry in PARAMS order, row-major, as one vector."""
+    return np.concatenate([np.ravel(grads[name]) for name in PARAMS])
+
+
+def central_differences(p, x, t, skip):
+    """Return {name: central-difference gradient of e} for every parameter."""
+    return {name: numerical_gradient(lambda v, name=name: loss({**p, name: v}, x, t, skip), p[name])
+            for name in PARAMS}
+
+
+def publish(page):
+    p, x, t = params_of(INPUTS), INPUTS["x"], np.asarray(INPUTS["t"])
+    for name in ("W1", "W2"):
+        page.input(name, INPUTS[name])
+    for name in ("x", "b1", "b2", "t"):
+        page.input(name, INPUTS[name], row=True)
+    page.value("s", forward(p, x, False)[0], row=True)
+
+    labels = [entry_label(name, index, p[name].shape) for name in PARAMS for index in np.ndindex(p[name].shape)]
+    for skip, tag in ((False, "plain"), (True, "skip")):
+        _, z, y, _ = forward(p, x, skip)
+        page.value(f"z_{tag}", z, row=True)
+        page.value(f"y_{tag}", y, row=True)
+        page.value(f"e_{tag}", loss(p, x, t, skip), digits=6)
+        grads, submitted = gradients(p, x, t, skip), submitted_gradients(p, x, skip)
+        for name in PARAMS:
+            page.value(f"grad_{name[1]}{name[3]}_{tag}", grads[name], digits=6, row=True)
+        ordered = {name: p[name] for name in PARAMS}
+        page.gradient_table(f"table_{tag}", check_gradients(lambda q: loss(q, x, t, skip), ordered, grads), wrt="e")
+        page.table(f"submitted_{tag}", ["entry", "submitted formula", "central difference (truth)"],
+                   labels, np.column_stack([flat(submitted), flat(central_differences(p, x, t, skip))]),
+                   digits=6, rtol=[1e-12, 1e-8], atol=[0, 1e-12])
+        # The dropped factor, seen on b2: submitted / true = -1 / (y - t), entry by entry.
+        page.value(f"ratio_b2_{tag}", submitted["{b_2}"] / grads["{b_2}"], row=True)
+        page.value(f"minus_inverse_residual_{tag}", -1.0 / (y - t), row=True)
+
+    # Counterexample: a target equal to the output is a minimum of e, where every true gradient is 0.
+    _, z, y, _ = forward(p, x, False)
+    page.value("fit_true_max", np.max(np.abs(flat(central_differences(p, x, y, False)))), digits=2,
+               rtol=0, atol=1e-9, inputs=("x", "W1", "b1", "W2", "b2"))  # roundoff of a central difference, ~eps/h
+    page.value("fit_submitted_max", np.max(np.abs(flat(submitted_gradients(p, x, False)))), digits=6,
+               inputs=("x", "W1", "b1", "W2", "b2"))
+
+    # With vectors the backward pass needs W2^T; W2 in its place gives another (wrong) hidden-layer gradient.
+    s = forward(p, x, False)[0]
+    page.value("de_db1_untransposed", (p["{W_2}"] @ ((y - t) * sigmoid_grad(z))) * sigmoid_grad(s), digits=6, row=True)
