@@ -1,0 +1,79 @@
+"""Question 1: every gradient of L = (y_hat - y)^2 for a network with two hidden units.
+
+h1 = f1(w1 x + b1), h2 = f2(w2 x + b2), y_hat = f3(w3 h1 + w4 h2 + b3); all scalars.
+Chosen here: f1 = tanh, f2 = sigmoid, f3 = sigmoid (three different functions, so that
+each f' in a formula is visibly a different factor).
+"""
+
+import numpy as np
+
+from solutions.core.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
+from solutions.core.gradcheck import check_gradients, numerical_derivative, relative_error
+from solutions.core.layers import squared_error
+
+INPUTS = {
+    "x": 0.7, "y": 0.2,
+    "w1": 0.9, "b1": -0.3, "w2": -1.4, "b2": 0.5,
+    "w3": 1.1, "w4": -0.8, "b3": 0.2,
+}
+PARAMS = ("w1", "w2", "w3", "w4", "b1", "b2", "b3", "x")
+F = {1: (tanh, tanh_grad), 2: (sigmoid, sigmoid_grad), 3: (sigmoid, sigmoid_grad)}
+
+
+def forward(p):
+    """Return the pre-activations a1, a2, a3, the units h1, h2, y_hat and the loss L, as a dict of floats."""
+    a1 = p["w1"] * p["x"] + p["b1"]
+    a2 = p["w2"] * p["x"] + p["b2"]
+    h1, h2 = float(F[1][0](a1)), float(F[2][0](a2))
+    a3 = p["w3"] * h1 + p["w4"] * h2 + p["b3"]
+    y_hat = float(F[3][0](a3))
+    loss = float(squared_error(y_hat, p["y"])[0])
+    return {"a1": a1, "a2": a2, "a3": a3, "h1": h1, "h2": h2, "y_hat": y_hat, "L": loss}
+
+
+def gradients(p):
+    """Return {name: dL/dname} for every weight, bias and x; each f' is taken at its own pre-activation."""
+    v = forward(p)
+    delta3 = 2.0 * (v["y_hat"] - p["y"]) * float(F[3][1](v["a3"]))  # dL/da3
+    delta1 = delta3 * p["w3"] * float(F[1][1](v["a1"]))  # dL/da1, the path through h1
+    delta2 = delta3 * p["w4"] * float(F[2][1](v["a2"]))  # dL/da2, the path through h2
+    return {"w1": delta1 * p["x"], "w2": delta2 * p["x"], "w3": delta3 * v["h1"], "w4": delta3 * v["h2"],
+            "b1": delta1, "b2": delta2, "b3": delta3,
+            # x feeds both hidden units: the total derivative adds both paths.
+            "x": delta1 * p["w1"] + delta2 * p["w2"]}
+
+
+def x_paths(p):
+    """Return (path through h1, path through h2): the two terms of dL/dx, each the submitted 'dL/dx'."""
+    g = gradients(p)
+    return g["b1"] * p["w1"], g["b2"] * p["w2"]
+
+
+def publish(page):
+    p = dict(INPUTS)
+    for name in ("x", "y", "w1", "b1", "w2", "b2", "w3", "w4", "b3"):
+        page.input(name, p[name])
+    v = forward(p)
+    for name in ("a1", "a2", "a3", "h1", "h2", "y_hat"):
+        page.value(name, v[name], digits=6)
+    page.value("loss", v["L"], digits=6)
+    page.value("dL_dyhat", 2.0 * (v["y_hat"] - p["y"]), digits=6)
+    page.value("f3_prime", F[3][1](v["a3"]), digits=6)
+
+    g = gradients(p)
+    symbols = {name: name[0] + "_" + name[1] if name != "x" else "x" for name in PARAMS}
+    checks = check_gradients(lambda q: forward({**p, **{n: float(q[symbols[n]]) for n in PARAMS}})["L"],
+                             {symbols[n]: np.asarray(p[n], dtype=float) for n in PARAMS},
+                             {symbols[n]: np.asarray(g[n]) for n in PARAMS})
+    page.gradient_table("gradient_table", checks)
+
+    # The submitted dL/dx: one path, "or" the other. Beside them, their sum and the finite difference.
+    path1, path2 = x_paths(p)
+    truth = float(numerical_derivative(lambda x: forward({**p, "x": float(x)})["L"], p["x"]))
+    rows = [[value, truth, float(relative_error(value, truth))] for value in (path1, path2, path1 + path2)]
+    page.table("x_paths", ["formula", r"value of $\partial L/\partial x$", "central difference", "relative error"],
+               [r"\text{submitted: through } h_1", r"\text{submitted: through } h_2", r"\text{sum of both paths}"],
+               rows, digits=[6, 6, 2], rtol=[1e-12, 1e-8, 1e-6], atol=[0, 1e-12, 1e-6])
+    page.value("path1", path1, digits=6)
+    page.value("path2", path2, digits=6)
+    page.value("dL_dx", path1 + path2, digits=6)

@@ -1,0 +1,261 @@
+"""Submitted Homework 4 answers against independent sources: sympy, finite differences, closed forms, identities."""
+
+import statistics
+
+import numpy as np
+import pytest
+import sympy as sp
+from numpy.testing import assert_allclose
+
+from solutions.core.gradcheck import numerical_gradient
+from solutions.core.publish import Page
+from solutions.submitted_homework4 import (chain_rule, network_gradients, output_activations, randomness,
+                                           skip_connections, small_batch_norm, target_scaling)
+
+# Central differences in float64 with h = 1e-6 agree with the exact derivative to ~1e-9 relative
+# for functions of order one; rtol 1e-7 leaves room for larger curvature without hiding a wrong formula.
+FD_RTOL = 1e-7
+
+
+def published(module):
+    """Return {name: key value} for everything a module publishes."""
+    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
+    module.publish(page)
+    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+
+
+# --------------------------------------------------------------- question 1
+
+
+def test_network_gradients_match_sympy():
+    names = ("x", "y", "w1", "b1", "w2", "b2", "w3", "w4", "b3")
+    s = dict(zip(names, sp.symbols(names, real=True)))
+    h1 = sp.tanh(s["w1"] * s["x"] + s["b1"])
+    h2 = 1 / (1 + sp.exp(-(s["w2"] * s["x"] + s["b2"])))
+    y_hat = 1 / (1 + sp.exp(-(s["w3"] * h1 + s["w4"] * h2 + s["b3"])))
+    loss = (y_hat - s["y"]) ** 2
+    point = {s[n]: network_gradients.INPUTS[n] for n in names}
+    grads = network_gradients.gradients(network_gradients.INPUTS)
+    assert_allclose(network_gradients.forward(network_gradients.INPUTS)["L"], float(loss.subs(point)), rtol=1e-12)
+    for name in network_gradients.PARAMS:
+        # The same function evaluated two ways in float64: agreement to roundoff.
+        assert_allclose(grads[name], float(sp.diff(loss, s[name]).subs(point)), rtol=1e-12, err_msg=name)
+
+
+def test_input_gradient_needs_both_paths():
+    p = network_gradients.INPUTS
+    truth = numerical_gradient(lambda x: network_gradients.forward({**p, "x": float(x)})["L"], p["x"])
+    path1, path2 = network_gradients.x_paths(p)
+    assert_allclose(path1 + path2, truth, rtol=FD_RTOL)
+    # Either path alone (the submitted answer) is off by the other path's whole contribution.
+    assert abs(path1 - truth) > 0.1 * abs(truth) and abs(path2 - truth) > 0.1 * abs(truth)
+
+
+# --------------------------------------------------------------- question 2
+
+
+def test_chain_rule_derivatives_match_sympy():
+    x, z = sp.symbols("x z", real=True)
+    h = 2 * x + 1
+    y = 1 / (1 + sp.exp(-h))
+    z_of_x = x**2 + h
+    xs = np.array(chain_rule.INPUTS["x_samples"])
+    for x0 in xs:
+        assert_allclose(chain_rule.total_dz_dx(x0), float(sp.diff(z_of_x, x).subs(x, x0)), rtol=1e-12)
+        assert_allclose(chain_rule.total_dy_dx(x0), float(sp.diff(y, x).subs(x, x0)), rtol=1e-12)
+        # dy/dz on the branch x = -1 + s sqrt(z) through x0, differentiated symbolically in z.
+        s = 1 if x0 > -1 else -1
+        y_of_z = y.subs(x, -1 + s * sp.sqrt(z))
+        expected = float(sp.diff(y_of_z, z).subs(z, float(z_of_x.subs(x, x0))))
+        assert_allclose(chain_rule.dy_dz_on_branch(x0), expected, rtol=1e-12)
+        assert expected != 0  # the submitted dy/dz = 0 is wrong at every sample point
+
+
+def test_y_is_not_a_function_of_z():
+    # x and -2 - x give the same z = (x + 1)^2 but different y: a hand check at x = 0.5 and -2.5.
+    assert chain_rule.z_of(0.5, chain_rule.h_of(0.5)) == chain_rule.z_of(-2.5, chain_rule.h_of(-2.5)) == 2.25
+    assert_allclose([chain_rule.y_of(2.0), chain_rule.y_of(-4.0)], [1 / (1 + np.exp(-2)), 1 / (1 + np.exp(4))])
+
+
+# --------------------------------------------------------------- question 3
+
+
+@pytest.fixture(scope="module")
+def scaling_problem():
+    rng = np.random.default_rng(11)
+    X, Y = target_scaling.make_data(rng, 64, 3, 10000, 100)
+    return X, Y, target_scaling.init_params(rng, 3, 5)
+
+
+@pytest.mark.parametrize("j", [0, 1])
+def test_shared_gradient_matches_finite_differences(scaling_problem, j):
+    X, Y, params = scaling_problem
+    Y = Y / [10000, 100]  # terms of order one, so that rtol FD_RTOL applies
+
+    def term(W1):
+        return target_scaling.loss_terms({**params, "W1": W1}, X, Y)[j]
+    assert_allclose(target_scaling.shared_gradient(params, X, Y, j), numerical_gradient(term, params["W1"]),
+                    rtol=FD_RTOL, atol=1e-10)
+
+
+def test_loss_terms_of_a_zero_output_network_are_mean_squared_targets(scaling_problem):
+    X, Y, params = scaling_problem
+    zero = {**params, "W2": np.zeros_like(params["W2"]), "b2": np.zeros(2)}
+    assert_allclose(target_scaling.loss_terms(zero, X, Y), (Y**2).mean(axis=0), rtol=1e-12)
+
+
+def test_standardization_and_its_inverse(scaling_problem):
+    _, Y, _ = scaling_problem
+    forward, inverse = target_scaling.transforms(Y, 10000, 100)["standardized"]
+    assert_allclose(forward(Y).mean(axis=0), 0, atol=1e-12)
+    assert_allclose(forward(Y).std(axis=0), 1, rtol=1e-12)
+    assert_allclose(inverse(forward(Y)), Y, rtol=1e-12)
+    assert (0 <= Y).all() and (Y <= [10000, 100]).all()
+
+
+def test_raw_targets_give_income_the_loss_and_standardized_targets_share_it():
+    page = published(target_scaling)
+    shares = np.array(page["share_table"])[:, 2]
+    assert shares[0] > 0.999 and 0.1 < shares[2] < 0.9
+
+
+# --------------------------------------------------------------- question 4
+
+
+def test_softplus_derivative_is_the_sigmoid():
+    z = sp.symbols("z", real=True)
+    assert sp.simplify(sp.diff(sp.log(1 + sp.exp(z)), z) - 1 / (1 + sp.exp(-z))) == 0
+    zs = np.linspace(-30, 30, 13)
+    assert_allclose(output_activations.softplus(zs), np.log1p(np.exp(zs)), rtol=1e-12)
+
+
+def test_relu_output_is_stuck_and_softplus_is_not():
+    cases = output_activations.CASES
+    first, z, loss = output_activations.descend(*cases[r"\max(0, z)"][1:3], -1.0, 1.5, 0.2, 300)
+    assert first == 0 and z == -1.0 and loss == 1.5**2  # relu(-1) = 0, zero gradient: nothing moves
+    _, z, loss = output_activations.descend(*cases[r"\log(1 + e^{z})"][1:3], -1.0, 1.5, 0.2, 300)
+    assert_allclose(output_activations.softplus(z), 1.5, rtol=1e-6)  # converges to log(e^1.5 - 1)
+    assert_allclose(z, np.log(np.expm1(1.5)), rtol=1e-6)
+
+
+def test_scaled_sigmoid_stays_strictly_inside_the_interval():
+    a, b = output_activations.A, output_activations.B
+    f = output_activations.CASES[r"a + (b-a)\,\sigma(z)"][1]
+    z = np.linspace(-30, 30, 601)
+    assert (f(z) > a).all() and (f(z) < b).all()
+    assert_allclose(f(0.0), (a + b) / 2)
+
+
+# --------------------------------------------------------------- question 5
+
+
+def mc_rtol(kurtosis, repeats):
+    """Five standard errors of a sample std from `repeats` draws: sqrt((kurtosis - 1) / (4 repeats)) each."""
+    return 5 * np.sqrt((kurtosis - 1) / (4 * repeats))
+
+
+@pytest.mark.parametrize("m", [2, 4, 16, 64])
+def test_batch_statistics_spread_matches_closed_forms(m):
+    # An independent generator: the closed forms must hold for any draw, within Monte Carlo error.
+    rng = np.random.default_rng(1234 + m)
+    repeats, mu, sigma = 4000, 1.0, 2.0
+    means, variances, _ = small_batch_norm.batch_statistics(rng, m, repeats, mu, sigma, 1e-5)
+    mean_cf, var_cf = small_batch_norm.closed_form_spread(m, sigma)
+    # The batch mean is normal (kurtosis 3); the biased variance is a scaled chi-square with m - 1
+    # degrees of freedom, kurtosis 3 + 12/(m - 1).
+    assert_allclose(means.std(), mean_cf, rtol=mc_rtol(3, repeats))
+    assert_allclose(variances.std(), var_cf, rtol=mc_rtol(3 + 12 / (m - 1), repeats))
+    assert_allclose(mean_cf, sigma / np.sqrt(m), rtol=1e-15)
+
+
+def test_published_spreads_agree_with_closed_forms():
+    table = np.array(published(small_batch_norm)["spread_table"])
+    repeats = small_batch_norm.INPUTS["repeats"]
+    for m, row in zip(small_batch_norm.INPUTS["batch_sizes"], table):
+        assert_allclose(row[0], 2.0 / np.sqrt(m), rtol=mc_rtol(3, repeats))
+        assert_allclose(row[2], 4.0 * np.sqrt(2 * (m - 1)) / m, rtol=mc_rtol(3 + 12 / (m - 1), repeats))
+
+
+def test_batchnorm_of_two_values_is_plus_and_minus_one():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2, 5))
+    assert_allclose(np.abs(small_batch_norm.batchnorm(X, 0.0)), 1.0, rtol=1e-12)
+    assert_allclose(small_batch_norm.batchnorm(X[:1], 1e-5), 0.0, atol=0)  # a batch of one normalizes to 0
+
+
+def test_layernorm_of_an_example_does_not_depend_on_the_batch():
+    rng = np.random.default_rng(3)
+    X = rng.normal(2.0, 3.0, size=(8, 6))
+    other = np.vstack([X[:1], rng.normal(size=(7, 6))])
+    ln = small_batch_norm.layernorm
+    for i in range(len(X)):
+        assert np.array_equal(ln(X, 1e-5)[i], ln(X[i:i + 1], 1e-5)[0])  # identity, exactly
+    assert np.array_equal(ln(X, 1e-5)[0], ln(other, 1e-5)[0])
+    assert np.abs(small_batch_norm.batchnorm(X, 1e-5)[0] - small_batch_norm.batchnorm(other, 1e-5)[0]).max() > 0.1
+    assert_allclose(ln(X, 0.0).mean(axis=1), 0, atol=1e-12)
+    assert_allclose(ln(X, 0.0).var(axis=1), 1, rtol=1e-12)
+
+
+# --------------------------------------------------------------- question 6
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_deep_network_gradients_match_finite_differences(residual):
+    rng = np.random.default_rng(4)
+    width, depth = 5, 4
+    weights = [rng.normal(scale=1 / np.sqrt(width), size=(width, width)) for _ in range(depth)]
+    X, readout = rng.normal(size=(7, width)), rng.normal(size=width)
+    grads = skip_connections.weight_gradients(weights, X, readout, residual)
+    for l in range(depth):
+        def loss_of(W, l=l):
+            return skip_connections.loss(weights[:l] + [W] + weights[l + 1:], X, readout, residual)
+        assert_allclose(grads[l], numerical_gradient(loss_of, weights[l]), rtol=FD_RTOL, atol=1e-10)
+
+
+def test_residual_network_with_zero_branches_passes_the_gradient_unchanged():
+    # With all W = 0 every branch is tanh(0) = 0, so x_L = x_0 and dL/dx_l = readout / n at every layer;
+    # by hand, dL/dW_1 = sum_n (readout / n) x_{0,n}^T = outer(readout, mean of the inputs).
+    rng = np.random.default_rng(5)
+    X, readout = rng.normal(size=(6, 4)), rng.normal(size=4)
+    zeros = [np.zeros((4, 4)) for _ in range(10)]
+    assert_allclose(skip_connections.weight_gradients(zeros, X, readout, True)[0],
+                    np.outer(readout, X.mean(axis=0)), rtol=1e-12)
+    assert_allclose(skip_connections.weight_gradients(zeros, X, readout, False)[0], 0, atol=0)
+
+
+def test_plain_gradients_vanish_and_residual_ones_do_not():
+    table = np.array(published(skip_connections)["norm_table"])
+    plain_small_gain, residual_small_gain = table[:, 2], table[:, 3]
+    assert plain_small_gain[-1] < 1e-3 * plain_small_gain[0]
+    assert (residual_small_gain >= residual_small_gain[0]).all()
+
+
+# --------------------------------------------------------------- question 7
+
+
+def test_classifier_gradients_match_finite_differences():
+    rng = np.random.default_rng(6)
+    X, y = randomness.make_data(rng, 30, 0.1)
+    params = {"W": rng.normal(size=(4, 2)), "b": rng.normal(size=4), "v": rng.normal(size=4), "c": 0.3}
+    grads = randomness.gradients(params, X, y)
+    for name in params:
+        def loss_of(value, name=name):
+            return randomness.logistic_loss(randomness.predict({**params, name: value}, X)[0], y)
+        assert_allclose(grads[name], numerical_gradient(loss_of, np.asarray(params[name], dtype=float)),
+                        rtol=FD_RTOL, atol=1e-10)
+
+
+def test_logistic_loss_by_hand():
+    assert_allclose(randomness.logistic_loss(np.full(4, 0.5), np.array([0, 1, 0, 1.0])), np.log(2), rtol=1e-15)
+
+
+def test_same_seed_same_result_and_summary_statistics():
+    page = published(randomness)
+    runs = np.array(page["runs_table"])
+    accuracy = runs[:, 2]
+    assert len(set(accuracy)) > 1  # seeds do change the outcome
+    summary = np.array(page["summary_table"])
+    assert_allclose(summary[2], [statistics.mean(accuracy), statistics.stdev(accuracy), min(accuracy), max(accuracy)],
+                    rtol=1e-12)
+    again = published(randomness)["runs_table"]
+    assert np.array_equal(np.array(again), runs)
