@@ -67,10 +67,12 @@ def plot_posterior(X, y, lam, w_true):
     shapes = [("prior $\\mathcal{N}(0, I)$", np.zeros(2), np.eye(2)),
               ("likelihood, centred at least squares", w_ls, X.T @ X / lam),
               ("posterior $\\propto$ prior $\\times$ likelihood", w_map, X.T @ X / lam + np.eye(2))]
-    centers = np.array([0 * w_ls, w_ls, w_map, w_true])
-    lo, hi = centers.min() - 2.5, centers.max() + 2.5
-    W1, W2 = np.meshgrid(np.linspace(lo, hi, 161), np.linspace(lo, hi, 161))
-    fig, ax = new_figure(7.6, 4.4)
+    # The 2-sigma ellipse {d^T P d = 4} reaches 2 sqrt((P^-1)_jj) from its centre along axis j.
+    reach = [(c - 2 * np.sqrt(np.diag(np.linalg.inv(P))), c + 2 * np.sqrt(np.diag(np.linalg.inv(P)))) for _, c, P in shapes]
+    lo = np.min([r[0] for r in reach] + [w_true], axis=0) - 0.3
+    hi = np.max([r[1] for r in reach] + [w_true], axis=0) + 0.3
+    W1, W2 = np.meshgrid(np.linspace(lo[0], hi[0], 161), np.linspace(lo[1], hi[1], 161))
+    fig, ax = new_figure(6.8, 4.4)
     for color, style, (label, center, precision) in zip(COLORS, ("--", ":", "-"), shapes):
         ax.contour(W1, W2, mahalanobis_grid(W1, W2, center, precision), levels=[1, 4], colors=[color],
                    linestyles=style, linewidths=1.5)
@@ -78,7 +80,7 @@ def plot_posterior(X, y, lam, w_true):
     ax.plot(*w_ls, "s", color=COLORS[1], label=f"least squares ({w_ls[0]:.3f}, {w_ls[1]:.3f})")
     ax.plot(*w_map, "o", color=COLORS[2], markersize=8, label=f"MAP = ridge ({w_map[0]:.3f}, {w_map[1]:.3f})")
     ax.plot(*w_true, "*", color=COLORS[3], markersize=10, label="$w$ that generated the data")
-    ax.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal", xlim=(lo, hi), ylim=(lo, hi))
+    ax.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal", xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
 

@@ -112,8 +112,9 @@ def plot_part(part, x_range, points_per_side, W1, b1, W2, b2):
             line_x, line_y = np.append(grid, x_kink), np.append(values, limit)
             order = np.argsort(line_x)
             ax.plot(line_x[order], line_y[order], color=color)
+            side = int(np.sign(slope))  # beside a sloped segment, on its upper side, so the text clears the line
             ax.annotate(f"slope {slope:g}", (grid.mean(), values.mean()), textcoords="offset points",
-                        xytext=(0, 8), ha="center", fontsize=8)
+                        xytext=(-5 * side, 6), ha={1: "right", 0: "center", -1: "left"}[side], fontsize=8)
         ax.axvline(x_kink, color=color, linestyle=":", linewidth=1)
         ax.plot([x_kink], [found["at_kink"][i]], "o", color=color, markersize=6)
         if found["jump"][i] != 0:
