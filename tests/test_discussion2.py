@@ -312,3 +312,12 @@ def test_figure_marks_the_map_point_at_the_closed_form(data):
     assert_allclose(points["o"], map_ridge.ridge_closed_form(X, y, lam), rtol=1e-15)
     assert_allclose(points["s"], np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
     plt.close(fig)
+
+
+def test_log_posterior_gradient_matches_central_differences(data):
+    X, y, lam = data
+    rng = np.random.default_rng(3)
+    for w in rng.normal(size=(3, 2)):
+        numeric = numerical_gradient(lambda v: map_ridge.neg_log_posterior(v, X, y, lam), w)
+        # A quadratic: central differences are exact up to roundoff ~ eps f / h ~ 1e-9 relative.
+        assert_allclose(map_ridge.neg_log_posterior_grad(w, X, y, lam), numeric, rtol=1e-7, atol=1e-9)
