@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solutions.core.activations import relu, relu_grad, sigmoid
+from solutions.core.layers import affine_backward, affine_forward
 
 INPUTS = {
     "x": [0.5, -1.0],  # d = 2
@@ -63,20 +64,28 @@ class Op:
     backward_cost: object
 
 
+def _in_node_order(dv, dW, db):
+    """Return core's affine gradients (dv, dW, db) in the graph's input order (W, v, b)."""
+    return dW, dv, db
+
+
 OPS = {
-    # W @ v + b: dW = dout v^T, dv = W^T dout, db = dout. Forward M(D + 1); backward 2MD.
-    "affine": Op(lambda W, v, b: W @ v + b,
-                 lambda dout, ins, out: (np.outer(dout, ins[1]), ins[0].T @ dout, dout),
-                 ("in0", "in1"), lambda W, v, b: W[0] * (W[1] + 1), lambda W, v, b: 2 * W[0] * W[1]),
+    # W @ v + b: dW = dout v^T, dv = W^T dout, db = dout. Forward M(D + 1); backward 2MD (db is a copy).
+    "affine": Op(lambda W, v, b: affine_forward(v, W, b)[0],
+                 lambda dout, ins, out: _in_node_order(*affine_backward(dout, (ins[1], ins[0]))),
+                 ("in0", "in1"), lambda W_shape, v_shape, b_shape: W_shape[0] * (W_shape[1] + 1),
+                 lambda W_shape, v_shape, b_shape: 2 * W_shape[0] * W_shape[1]),
     "relu": Op(relu, lambda dout, ins, out: (dout * relu_grad(ins[0]),), ("in0",),
-               lambda z: z[0], lambda z: z[0]),
-    "add": Op(lambda a, b: a + b, lambda dout, ins, out: (dout, dout), (), lambda a, b: a[0], lambda a, b: 0),
+               lambda z_shape: z_shape[0], lambda z_shape: z_shape[0]),
+    "add": Op(lambda a, b: a + b, lambda dout, ins, out: (dout, dout), (),
+              lambda a_shape, b_shape: a_shape[0], lambda a_shape, b_shape: 0),
+    # sigma' = sigma (1 - sigma) from the output: the loss needs yhat cached anyway, z2 need not be kept.
     "sigmoid": Op(sigmoid, lambda dout, ins, out: (dout * out * (1 - out),), ("out",),
-                  lambda z: z[0], lambda z: z[0]),
+                  lambda z_shape: z_shape[0], lambda z_shape: z_shape[0]),
     # J = sum_j -y_j log yhat_j - (1 - y_j) log(1 - yhat_j); dJ/dyhat = (yhat - y) / (yhat (1 - yhat)).
     "bce": Op(lambda p, y: float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))),
               lambda dout, ins, out: (dout * (ins[0] - ins[1]) / (ins[0] * (1 - ins[0])), None),
-              ("in0", "in1"), lambda p, y: p[0], lambda p, y: p[0]),
+              ("in0", "in1"), lambda p_shape, y_shape: p_shape[0], lambda p_shape, y_shape: p_shape[0]),
 }
 NODES = {node.name: node for node in GRAPH}
 FORMULA = {"affine": "{out} = {in0} {in1} + {in2}", "relu": r"{out} = \max(0, {in0})", "add": "{out} = {in0} + {in1}",
