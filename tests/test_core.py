@@ -186,3 +186,10 @@ def test_dark_variant_changes_colours_and_nothing_else():
         assert c.encode() not in dark
     # Masking every colour, the two drawings are identical: same paths, ids and references.
     assert color.sub(b"#", light) == color.sub(b"#", dark)
+
+
+def test_entry_labels_of_subscripted_symbols_have_one_subscript():
+    assert gradcheck.entry_label("b_1", (1,), (3,)) == "{b_1}_{2}"
+    assert gradcheck.entry_label("{W_1}", (0, 2), (2, 3)) == "{W_1}_{1,3}"
+    assert gradcheck.entry_label("W^{(1)}", (0, 0), (1, 4)) == "W^{(1)}_{1,1}"
+    assert gradcheck.entry_label("b_1", (), ()) == "b_1"

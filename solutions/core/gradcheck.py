@@ -56,6 +56,8 @@ def entry_label(symbol, index, shape):
     """Return the LaTeX name of one entry of a parameter, with 1-based indices."""
     if len(shape) == 0:
         return symbol
+    if "_" in symbol and not (symbol.startswith("{") and symbol.endswith("}")):
+        symbol = f"{{{symbol}}}"  # b_1 indexed is {b_1}_{2}: TeX refuses b_1_{2} (a double subscript)
     return f"{symbol}_{{{','.join(str(i + 1) for i in index)}}}"
 
 
