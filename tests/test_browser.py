@@ -88,7 +88,7 @@ INSPECT = """async () => {
   const containers = [...document.querySelectorAll("article mjx-container")];
   const glyphs = [...document.querySelectorAll("article mjx-c")];
   // Invisible operators (function application, invisible times, ...) have no glyph by design.
-  const invisible = /\bmjx-c(2061|2062|2063|2064|200B|A0|20)\b/;
+  const invisible = /(^| )mjx-c(2061|2062|2063|2064|200B|A0|20)( |$)/;
   const blankGlyphs = glyphs.filter((g) => !invisible.test(g.className)).filter((g) => {
     const content = getComputedStyle(g, "::before").content;
     return !content || content === "none" || content === '""';
