@@ -249,13 +249,15 @@ def test_search_finds_the_batchnorm_page(browser, base_url):
 
 
 def one_page_per_set(built_site):
-    """Return the path of the first problem page of each set (the page after the set's index)."""
+    """Return, for each set, its problem page with the most figures (the first such page on a tie)."""
     chosen = {}
     for path in site_pages(built_site):
         parts = path.strip("/").split("/")
         if len(parts) == 2 and parts[1] != "print":
-            chosen.setdefault(parts[0], path)
-    return sorted(chosen.values())
+            figures = (built_site / path / "index.html").read_text(encoding="utf-8").count('#only-dark"')
+            if figures > chosen.get(parts[0], (None, -1))[1]:
+                chosen[parts[0]] = (path, figures)
+    return sorted(path for path, _ in chosen.values())
 
 
 def test_screenshots_of_one_page_per_set_in_both_palettes(browser, base_url, built_site):
@@ -264,9 +266,14 @@ def test_screenshots_of_one_page_per_set_in_both_palettes(browser, base_url, bui
         context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
         for path in one_page_per_set(built_site):
             page, _ = visit(context, base_url + path)
-            target = SCREENSHOTS / f"{path.strip('/').replace('/', '--')}--{scheme}.png"
+            stem = path.strip("/").replace("/", "--")
+            target = SCREENSHOTS / f"{stem}--{scheme}.png"
             page.screenshot(path=target, full_page=True)
             written.append(target)
+            # Each figure on its own too, as the reader sees it in this palette.
+            for number, figure in enumerate(page.locator("article figure").all(), start=1):
+                written.append(SCREENSHOTS / f"{stem}--{scheme}--figure-{number}.png")
+                figure.screenshot(path=written[-1])
             page.close()
         context.close()
     assert written and all(target.stat().st_size > 10_000 for target in written)

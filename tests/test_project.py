@@ -3,6 +3,8 @@
 import re
 import tomllib
 
+import yaml
+
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,3 +35,21 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_build_command_builds_strictly_into_site():
     assert re.search(r"^python3 scripts/run\.py mkdocs build --strict\b", README, re.M)
+
+
+def test_the_pages_workflow_tests_builds_with_the_readme_commands_and_publishes_site():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text())
+    build = workflow["jobs"]["build"]["steps"]
+    commands = [step.get("run", "") for step in build]
+    assert "bash .ci/run" in commands
+    assert "python3 scripts/run.py mkdocs build --strict" in commands
+    upload = [step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact")]
+    assert upload and upload[0]["with"]["path"] == "site"
+    assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
+
+
+def test_the_site_is_published_under_site_url_from_repo_url():
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    assert config["site_url"].startswith("https://") and config["site_url"].endswith("/")
+    assert config["repo_url"].startswith("https://github.com/")
+    assert "mkdocs gh-deploy" in README
