@@ -90,3 +90,18 @@ def test_handout_puts_the_problems_in_nav_order_under_one_title_with_solutions_o
     assert "$x = 2.5000$" in handout
     assert r"$y = \begin{bmatrix} 1 & 2 \end{bmatrix}$" in handout
     assert handout.count('class="provenance"') == 2
+
+
+def test_nav_order_flattens_sections_in_order():
+    nav = [{"Home": "index.md"}, {"B set": ["b/index.md", {"1. One": "b/one.md"}]}, {"A set": ["a/index.md"]}]
+    assert sets.nav_order(nav) == ["index.md", "b/index.md", "b/one.md", "a/index.md"]
+
+
+def test_sets_are_listed_in_nav_order():
+    catalog = Catalog({
+        "midterm-review/a.md": gradient_page("midterm_review.a", "midterm-review/a.md", 1.0, 1.0),
+        "discussion-2/b.md": gradient_page("discussion2.b", "discussion-2/b.md", 1.0, 1.0),
+    })
+    assert [s.name for s, _, _ in sets.status(catalog)] == ["discussion2", "midterm_review"]  # by folder
+    order = ["index.md", "midterm-review/a.md", "discussion-2/b.md"]
+    assert [s.name for s, _, _ in sets.status(catalog, order)] == ["midterm_review", "discussion2"]

@@ -76,15 +76,6 @@ def _blob_url(config):
     return config.repo_url.rstrip("/") + "/" + (config.edit_uri or "").removesuffix("docs/").lstrip("/")
 
 
-def _nav_order(nav):
-    """Return the pages of the configured nav, in order."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [page for value in nav.values() for page in _nav_order(value)]
-    return [page for entry in nav or [] for page in _nav_order(entry)]
-
-
 def on_files(files, config):
     from solutions.core import answerkey, sets
 
@@ -92,9 +83,9 @@ def on_files(files, config):
         files.append(File.generated(config, uri, content=svg))
     files.append(File.generated(config, "answers.json", content=answerkey.dumps(_key)))
     markdown = answerkey.read_pages(config.docs_dir)
-    for _, folder, _ in sets.status(_catalog):
+    for _, folder, _ in sets.status(_catalog, sets.nav_order(config.nav)):
         handout = File.generated(config, sets.handout_uri(folder), inclusion=InclusionLevel.NOT_IN_NAV,
-                                 content=sets.handout(_catalog, folder, _nav_order(config.nav), markdown,
+                                 content=sets.handout(_catalog, folder, sets.nav_order(config.nav), markdown,
                                                       _blob_url(config)))
         files.append(handout)
     return files

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 from mkdocs.utils.meta import get_data
 
 from solutions.core import sets
@@ -34,6 +35,14 @@ def solution_module(src_uri, markdown):
     return str(meta["solution"]) if meta.get("solution") else None
 
 
+def nav(config_path):
+    """Return the pages of the nav in config_path, in order ([] if there is no such file)."""
+    if not config_path.exists():
+        return []
+    # BaseLoader: the nav is plain strings, and mkdocs.yml may hold tags only MkDocs resolves.
+    return sets.nav_order(yaml.load(config_path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader).get("nav"))
+
+
 def compute(docs_dir=DOCS):
     """Return the Catalog of everything the pages under docs_dir publish, after checking every page.
 
@@ -44,7 +53,7 @@ def compute(docs_dir=DOCS):
     pages = read_pages(docs_dir)
     modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
     catalog = Catalog.collect(modules)
-    catalog.site["sets"] = sets.overview(catalog)
+    catalog.site["sets"] = sets.overview(catalog, nav(Path(docs_dir).parent / "mkdocs.yml"))
     catalog.check(pages)
     return catalog
 

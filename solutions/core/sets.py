@@ -117,8 +117,20 @@ def count_tests(path):
     return len(re.findall(r"^def test_", path.read_text(encoding="utf-8"), re.M)) if path.exists() else 0
 
 
-def status(catalog):
-    """Return [(ProblemSet, set folder in docs/, summary dict)] for every set, in page order.
+def nav_order(nav):
+    """Return the pages of a MkDocs nav (as configured in mkdocs.yml), in order."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in nav_order(value)]
+    return [page for entry in nav or [] for page in nav_order(entry)]
+
+
+def status(catalog, order=()):
+    """Return [(ProblemSet, set folder in docs/, summary dict)] for every set.
+
+    order: src_uris in the order of the nav; sets come in the order of their first page
+    there (sets with no page in it last, by folder).
 
     Raises SolutionError naming each gradient-table row whose analytic gradient and central
     difference disagree: a published derivation that its own check refutes stops the build.
@@ -139,16 +151,20 @@ def status(catalog):
                              for label, row in zip(item.entry["rows"], item.entry["value"]) if not row[2] < AGREES]
     if failures:
         raise SolutionError("analytic gradients disagree with central differences: " + "; ".join(failures))
-    return [(problem_set_, folder, summary) for problem_set_, (folder, summary) in sets.items()]
+    position = {src: number for number, src in enumerate(order)}
+    first = {problem_set_: min((position.get(src, len(position)), src) for src, page in catalog.pages.items()
+                               if page.module.split(".")[0] == problem_set_.name) for problem_set_ in sets}
+    return [(problem_set_, *sets[problem_set_]) for problem_set_ in sorted(sets, key=first.get)]
 
 
-def overview(catalog):
+def overview(catalog, order=()):
     """Return the landing page's markdown table of sets, with their verification status.
 
-    Links are relative to the top of docs/, so the table belongs on docs/index.md.
+    order: src_uris in the order of the nav. Links are relative to the top of docs/, so
+    the table belongs on docs/index.md.
     """
     rows = []
-    for problem_set_, folder, summary in status(catalog):
+    for problem_set_, folder, summary in status(catalog, order):
         checks = [f"{summary['gradients']} gradients agree with central differences"] if summary["gradients"] else []
         checks.append(f"{count_tests(problem_set_.tests)} independent tests")
         rows.append([f"[{problem_set_.title}]({folder}/index.md)", problem_set_.course,
