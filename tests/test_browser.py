@@ -321,6 +321,10 @@ def test_each_set_prints_as_a_handout_with_its_title_and_solutions(browser, base
         missing = [words for words in expected if words not in text]
         assert not missing, f"{path}: solution text missing from the PDF: {missing}"
         assert "Skip to content" not in text and "Switch to" not in text, f"{path}: navigation was printed"
+        # Printed from the dark palette, the ink is still dark (Material's print styles see to it).
+        ink = page.evaluate("""() => getComputedStyle(document.querySelector("article p")).color
+            .match(/[\\d.]+/g).slice(0, 3).map(Number)""")
+        assert max(ink) < 100, f"{path}: printed text colour {ink} is too pale for paper"
         page.close()
     context.close()
 
