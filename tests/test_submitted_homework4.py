@@ -77,6 +77,14 @@ def test_y_is_not_a_function_of_z():
     assert_allclose([chain_rule.y_of(2.0), chain_rule.y_of(-4.0)], [1 / (1 + np.exp(-2)), 1 / (1 + np.exp(4))])
 
 
+def test_mirror_inputs_share_z_but_not_y():
+    # By hand: x = 1/2 and x = -5/2 both give z = (x + 1)^2 = 9/4; y = sigmoid(2x + 1) = sigmoid(2), sigmoid(-4).
+    page = published(chain_rule)
+    assert page["x_twin"] == 0.5 and page["x_mirror"] == -2.5
+    assert_allclose(page["z_twin"], 9 / 4, rtol=1e-15)
+    assert_allclose([page["y_twin"], page["y_mirror"]], [1 / (1 + np.exp(-2)), 1 / (1 + np.exp(4))], rtol=1e-14)
+
+
 # --------------------------------------------------------------- question 3
 
 
@@ -117,6 +125,32 @@ def test_raw_targets_give_income_the_loss_and_standardized_targets_share_it():
     page = published(target_scaling)
     shares = np.array(page["share_table"])[:, 2]
     assert shares[0] > 0.999 and 0.1 < shares[2] < 0.9
+
+
+def test_published_sizes_and_gradient_ratio_by_independent_routes():
+    page = published(target_scaling)
+    inputs = target_scaling.INPUTS
+    # Mean square = mean^2 + (population) variance, an identity.
+    for target in ("income", "age"):
+        assert_allclose(page[f"{target}_rms"] ** 2, page[f"{target}_mean"] ** 2 + page[f"{target}_std"] ** 2,
+                        rtol=1e-12)
+    assert_allclose(page["raw_rms_ratio"], page["income_rms"] / page["age_rms"], rtol=1e-12)
+    # The untrained outputs are of order one against targets in the thousands and tens, so the loss
+    # ratio is the squared ratio of mean squares to within a percent.
+    assert_allclose(page["raw_loss_ratio"], page["raw_rms_ratio"] ** 2, rtol=1e-2)
+    # Rebuild the same seeded problem and take both gradients of W1 by central differences. The raw
+    # income term is of order 1e7, so roundoff (eps |f| / h ~ 1e-3 on entries of order 1e3) allows
+    # only about 1e-5 relative accuracy on the ratio.
+    rng = np.random.default_rng(inputs["seed"])
+    X, Y = target_scaling.make_data(rng, inputs["n"], inputs["d"], inputs["income_max"], inputs["age_max"])
+    params = target_scaling.init_params(rng, inputs["d"], inputs["k"])
+    norms = [np.linalg.norm(numerical_gradient(
+        lambda W1, j=j: target_scaling.loss_terms({**params, "W1": W1}, X, Y)[j], params["W1"])) for j in (0, 1)]
+    assert_allclose(page["raw_grad_ratio"], norms[0] / norms[1], rtol=1e-5)
+    assert_allclose(page["w2_norm_ratio"], np.sqrt((params["W2"][0] ** 2).sum() / (params["W2"][1] ** 2).sum()),
+                    rtol=1e-12)
+    # Not the size ratio: the claim on the page that the gradient grows by a different factor.
+    assert abs(page["raw_grad_ratio"] - page["raw_rms_ratio"]) > 0.2 * page["raw_rms_ratio"]
 
 
 # --------------------------------------------------------------- question 4
@@ -228,6 +262,18 @@ def test_plain_gradients_vanish_and_residual_ones_do_not():
     plain_small_gain, residual_small_gain = table[:, 2], table[:, 3]
     assert plain_small_gain[-1] < 1e-3 * plain_small_gain[0]
     assert (residual_small_gain >= residual_small_gain[0]).all()
+
+
+def test_published_drops_and_growths_are_ratios_of_the_table_ends():
+    page = published(skip_connections)
+    table = np.array(page["norm_table"])
+    depths, gains = skip_connections.INPUTS["depths"], skip_connections.INPUTS["gains"]
+    assert (page["depth_first"], page["depth_last"]) == (min(depths), max(depths))
+    for k, which in enumerate(("first", "second")):
+        assert page[f"gain_{which}"] == gains[k]
+        # Columns alternate plain, residual per gain; rows run from the shallowest to the deepest.
+        assert_allclose(page[f"plain_drop_{which}"], table[0, 2 * k] / table[-1, 2 * k], rtol=1e-12)
+        assert_allclose(page[f"residual_growth_{which}"], table[-1, 2 * k + 1] / table[0, 2 * k + 1], rtol=1e-12)
 
 
 # --------------------------------------------------------------- question 7

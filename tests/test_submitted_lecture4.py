@@ -78,7 +78,14 @@ def test_submitted_answer_is_off_by_exactly_the_residual():
     for tag in ("plain", "skip"):
         y = np.array(page[f"y_{tag}"])
         assert_allclose(page[f"ratio_b2_{tag}"], -1 / (y - np.array(net.INPUTS["t"])), rtol=1e-12)
-    # The evidence tables show the submitted values differing from the truth (they must not agree).
+    # On b1 the residuals mix through W2^T: by hand, submitted_j / true_j = sum_k W2_kj sigma'(z_k)
+    # / sum_k W2_kj (y_k - t_k) sigma'(z_k) (the factor h_j (1 - h_j) cancels), which is no -1 / (y_k - t_k).
+    W2, t = np.array(net.INPUTS["W2"]), np.array(net.INPUTS["t"])
+    y = np.array(page["y_plain"])
+    slope = y * (1 - y)
+    expected = -(W2.T @ slope) / (W2.T @ ((y - t) * slope))
+    assert_allclose(page["ratio_b1_plain"], expected, rtol=1e-12)
+    assert np.min(np.abs(np.subtract.outer(expected, -1 / (y - t)))) > 0.5
     for tag in ("plain", "skip"):
         table = np.array(page[f"submitted_{tag}"])
         assert np.max(np.abs(table[:, 0] - table[:, 1])) > 0.1

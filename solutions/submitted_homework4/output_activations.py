@@ -95,4 +95,4 @@ def publish(page):
                      f"a + (b-a) sigmoid(z) runs from {A + (B - A) * sigmoid(grid[0]):.3f} to "
                      f"{A + (B - A) * sigmoid(grid[-1]):.3f}, strictly inside, while clipping is flat below {a:g} and above {b:g}"),
                 caption=r"Candidate output activations, with the required range shaded. Where a curve is flat its "
-                        r"derivative is zero and gradient descent cannot move the pre-activation.")
+                        r"derivative is zero: an example whose pre-activation lands there sends no gradient back through it.")

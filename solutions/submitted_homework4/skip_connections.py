@@ -93,9 +93,14 @@ def publish(page):
     norms = first_layer_norms(rng, depths, INPUTS["inits"], INPUTS["width"], INPUTS["batch"], gains)
     columns = ["depth $L$"] + [f"{kind}, gain ${gain:g}$" for gain in gains for kind in ("plain", "residual")]
     page.table("norm_table", columns, [str(d) for d in depths], norms, digits=4, rtol=1e-9)
-    drops = norms[0, 0::2] / norms[-1, 0::2]
-    page.value("plain_drop", drops, digits=1, row=True, rtol=1e-9)
-    page.value("residual_growth", norms[-1, 1::2] / norms[0, 1::2], digits=2, row=True, rtol=1e-9)
+    # The prose compares the shallowest with the deepest network, one number per gain.
+    page.value("depth_first", depths[0], digits=None, inputs=("depths",))
+    page.value("depth_last", depths[-1], digits=None, inputs=("depths",))
+    drops, growths = norms[0, 0::2] / norms[-1, 0::2], norms[-1, 1::2] / norms[0, 1::2]
+    for k, which in enumerate(("first", "second")):
+        page.value(f"gain_{which}", gains[k], digits=None, inputs=("gains",))
+        page.value(f"plain_drop_{which}", drops[k], digits=1, rtol=1e-9)
+        page.value(f"residual_growth_{which}", growths[k], digits=2, rtol=1e-9)
     page.figure("norm_plot", plot_norms(np.array(depths), norms, gains),
                 alt=(f"Log-log plot of the first-layer gradient norm against depth {depths[0]} to {depths[-1]}. "
                      + "; ".join(f"gain {g:g}: plain falls from {norms[0, 2 * k]:.3g} to {norms[-1, 2 * k]:.3g}, "

@@ -80,6 +80,12 @@ def publish(page):
     page.value("income_std", Y[:, 0].std(), digits=1)
     page.value("age_mean", Y[:, 1].mean(), digits=2)
     page.value("age_std", Y[:, 1].std(), digits=2)
+    # An untrained network outputs values of order one, so each error is about the target itself and
+    # each loss term about the target's mean square, mean^2 + variance.
+    rms = np.sqrt((Y**2).mean(axis=0))
+    page.value("income_rms", rms[0], digits=1)
+    page.value("age_rms", rms[1], digits=2)
+    page.value("raw_rms_ratio", rms[0] / rms[1], digits=1, rtol=1e-9)
 
     names, rows = [], []
     for name, (forward, _) in transforms(Y, income_max, age_max).items():
@@ -92,10 +98,15 @@ def publish(page):
     page.value("raw_loss_ratio", rows[0, 0] / rows[0, 1], digits=0, rtol=1e-9)
     page.value("raw_age_loss_share", 1.0 - rows[0, 2], digits=6, rtol=1e-6)
     page.value("raw_age_grad_share", 1.0 - rows[0, 3], digits=6, rtol=1e-6)
+    # The gradient ratio differs from the size ratio: each term reaches W1 through its own row of W2.
+    page.value("raw_grad_ratio", rows[0, 3] / (1.0 - rows[0, 3]), digits=1, rtol=1e-6)
+    w2_norms = np.linalg.norm(params["W2"], axis=1)
+    page.value("w2_norm_ratio", w2_norms[0] / w2_norms[1], digits=2, rtol=1e-9)
     page.value("std_age_loss_share", 1.0 - rows[2, 2], digits=4, rtol=1e-9)
     page.value("std_age_grad_share", 1.0 - rows[2, 3], digits=4, rtol=1e-9)
 
-    # A prediction made in standardized units means nothing until it is mapped back.
+    # A prediction made in standardized units means nothing until it is mapped back (shown for the
+    # untrained network: the mapping, not the accuracy, is the point).
     forward, inverse = transforms(Y, income_max, age_max)["standardized"]
     Y_hat_std, _ = predict(params, X[:1])
     page.value("pred_std_units", Y_hat_std[0], digits=4, row=True, rtol=1e-9)

@@ -102,6 +102,9 @@ def publish(page):
         # The dropped factor, seen on b2: submitted / true = -1 / (y - t), entry by entry.
         page.value(f"ratio_b2_{tag}", submitted["{b_2}"] / grads["{b_2}"], row=True)
         page.value(f"minus_inverse_residual_{tag}", -1.0 / (y - t), row=True)
+        if not skip:
+            # On b1 the outputs' residuals mix through W2^T, so no entry is off by a single -1 / (y_k - t_k).
+            page.value("ratio_b1_plain", submitted["{b_1}"] / grads["{b_1}"], digits=2, row=True)
 
     # Counterexample: a target equal to the output is a minimum of e, where every true gradient is 0.
     _, z, y, _ = forward(p, x, False)
