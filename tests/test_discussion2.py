@@ -7,8 +7,17 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core.gradcheck import numerical_gradient
+from solutions.core.publish import Page
 from solutions.discussion2 import computation_graph as cg
 from solutions.discussion2 import map_ridge, relu_derivatives as rd
+
+
+def published(module):
+    """Return {name: key value} for everything a module publishes."""
+    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
+    module.publish(page)
+    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+
 
 # --------------------------------------------------------------- problem 1: ReLU derivatives
 
@@ -141,6 +150,12 @@ def test_one_sided_derivatives_at_a_kink_are_the_two_limits(part):
         assert_allclose(sorted([forward_quotient, backward_quotient]), limits, atol=1e-8)
 
 
+def test_published_kinks_and_interval_are_the_hand_values():
+    page = published(rd)
+    assert [page[f"kink_{i}"] for i in (1, 2, 3)] == KINKS  # exact binary fractions: no tolerance
+    assert (page["x_min"], page["x_max"]) == (-3.0, 3.0)
+
+
 def test_part_a_is_one_everywhere_including_the_kinks():
     x = np.array([-3.0, *KINKS, 3.0])
     assert_allclose(rd.derivatives(x, **NET)["b2"], 1.0)
@@ -222,6 +237,27 @@ def test_cached_values_are_what_each_backward_step_reads():
     assert set(cg.cached()) == {("x", "z1"), ("z1", "h"), ("h", "u"), ("yhat", "yhat"), ("yhat", "J")}
 
 
+def test_cache_table_lists_each_cached_value_once_with_all_its_readers():
+    assert cg.cached_by_value() == [("x", ("z1",)), ("z1", ("h",)), ("h", ("u",)), ("yhat", ("yhat", "J"))]
+
+
+@pytest.mark.parametrize("name", ["W1", "b1", "x"])
+def test_sigmoid_hidden_variant_replaces_the_mask_by_h_times_one_minus_h(name):
+    # The page's note: with h = sigmoid(z1) instead of relu(z1), the same formulas hold with
+    # 1[z1 > 0] replaced by h (1 - h). Checked on a loss written out independently of the graph code.
+    def loss(x, W1, b1, W2, b2, y):
+        p = 1 / (1 + np.exp(-(W2 @ (1 / (1 + np.exp(-(W1 @ x + b1)))) + b2 + x)))
+        return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    x, W1, b1, W2, b2, y = (POINT[k] for k in ("x", "W1", "b1", "W2", "b2", "y"))
+    h = 1 / (1 + np.exp(-(W1 @ x + b1)))
+    dz2 = 1 / (1 + np.exp(-(W2 @ h + b2 + x))) - y
+    dz1 = (W2.T @ dz2) * h * (1 - h)
+    formulas = {"W1": np.outer(dz1, x), "b1": dz1, "x": W1.T @ dz1 + dz2}
+    numeric = numerical_gradient(lambda v: loss(**{**POINT, name: v}), POINT[name])
+    assert_allclose(formulas[name], numeric, rtol=1e-7, atol=1e-9)  # central differences, as above
+
+
 @pytest.mark.parametrize("m", [1, 3, 64, 1024])
 @pytest.mark.parametrize("d", [1, 2, 5])
 def test_operation_counts_against_an_independent_count(d, m):
@@ -268,15 +304,43 @@ def test_sympy_gradient_of_the_log_posterior_vanishes_at_the_closed_form(data):
     assert all(ev < 0 for ev in np.linalg.eigvalsh(np.array(hessian, dtype=float)))  # a maximum
 
 
-def test_optimizer_agrees_within_the_bound_its_stopping_gradient_gives(data):
+def exact(array):
+    """A float64 array as a sympy matrix of exact rationals (every float is one)."""
+    return sp.Matrix(np.atleast_2d(array).tolist()).applyfunc(sp.Rational)
+
+
+def test_optimizer_agrees_within_the_bound_both_gradients_give(data):
     X, y, lam = data
-    w_hat = map_ridge.ridge_closed_form(X, y, lam)
-    w_opt, grad_norm = map_ridge.map_by_optimizer(X, y, lam)
-    # For the quadratic f with Hessian H, ||w - w_hat|| <= ||grad f(w)|| / lambda_min(H); the
-    # right side gets roundoff of the closed form (~1e-15) added.
-    lam_min = np.linalg.eigvalsh(X.T @ X / lam + np.eye(2))[0]
-    assert np.linalg.norm(w_opt - w_hat) <= grad_norm / lam_min + 1e-14
-    assert_allclose(w_opt, w_hat, atol=1e-9)  # the key's claim
+    w_closed = map_ridge.ridge_closed_form(X, y, lam)
+    w_opt, _ = map_ridge.map_by_optimizer(X, y, lam)
+    # Exact rational arithmetic on the float64 points: grad f(w) = H (w - w_hat) for the exact
+    # maximiser w_hat, so ||w_opt - w_closed|| <= (||grad f(w_opt)|| + ||grad f(w_closed)||) / lambda_min(H).
+    Xs, ys, L = exact(X), exact(y).T, sp.Rational(lam)
+    H = Xs.T * Xs / L + sp.eye(2)
+    lam_min = min(H.eigenvals())
+
+    def norm(v):
+        return sp.sqrt(sum(entry**2 for entry in v))
+
+    def grad_norm(w):
+        return norm(Xs.T * (Xs * exact(w).T - ys) / L + exact(w).T)
+
+    g_opt, g_closed = grad_norm(w_opt), grad_norm(w_closed)
+    gap = norm(exact(w_opt - w_closed))  # the float subtraction of two close floats is exact (Sterbenz)
+    assert sp.N(gap, 30) <= sp.N((g_opt + g_closed) / lam_min, 30)
+
+    page = published(map_ridge)
+    # The page states the bound with float64 terms; it must hold as printed ...
+    assert page["gap_opt"] <= page["gap_bound"]
+    assert_allclose(page["gap_bound"], (page["grad_norm"] + page["grad_at_closed"]) / page["hessian_min_eig"],
+                    rtol=1e-12)
+    # ... and each term must be the exact one up to roundoff: a float64 gradient of entries O(1)
+    # is off by a few eps ~ 1e-15 absolute; the eigenvalue of a 2 x 2 matrix by ~1e-15 relative.
+    assert_allclose(page["hessian_min_eig"], float(sp.N(lam_min, 30)), rtol=1e-13)
+    assert_allclose([page["grad_norm"], page["grad_at_closed"]], [float(sp.N(g_opt, 30)), float(sp.N(g_closed, 30))],
+                    rtol=0, atol=2e-15)
+    assert_allclose(page["gap_opt"], float(sp.N(gap, 30)), rtol=1e-12)
+    assert_allclose(w_opt, w_closed, atol=1e-9)  # the key's claim
 
 
 def test_posterior_mean_and_covariance_by_conjugate_formulas(data):
@@ -285,6 +349,7 @@ def test_posterior_mean_and_covariance_by_conjugate_formulas(data):
     # Conjugate update, precision form: Sigma = (I + X^T X / lam)^-1, mu = Sigma X^T y / lam.
     sigma = np.linalg.inv(np.eye(2) + X.T @ X / lam)
     assert_allclose(cov, sigma, rtol=1e-12, atol=1e-15)
+    assert_allclose(cov, lam * np.linalg.inv(X.T @ X + lam * np.eye(2)), rtol=1e-12, atol=1e-15)  # the page's form
     assert_allclose(mean, sigma @ X.T @ y / lam, rtol=1e-12)
     assert_allclose(mean, map_ridge.ridge_closed_form(X, y, lam), rtol=1e-12)
 

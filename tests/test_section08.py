@@ -82,6 +82,19 @@ def test_graph_paths_are_the_ones_the_page_states():
     assert formula.count("+") == 1 and r"\frac{\partial b}{\partial x}" in formula
 
 
+def test_direct_edge_is_not_written_as_the_total_itself():
+    left, right = chain_rule_warm_up.chain_rule_latex("c").split(" = ")
+    assert right != left and right.startswith(left) and right.endswith(r"\Big\vert_{a, b}")
+    assert "|" not in right  # the row label sits in a markdown table
+    assert r"\vert" not in chain_rule_warm_up.chain_rule_latex("x")  # only the direct edge needs the mark
+
+
+def test_forward_values_by_hand_are_shown_exactly():
+    # a = (1 + 2 - 1)^2 = 4, b = (2 + 1 - 0.5)^2 = 6.25, v = 0.5 (4 - 6.25)^2 = 2.53125: binary fractions.
+    page = published(chain_rule_warm_up)
+    assert (page["value_a"], page["value_b"], page["value_v"]) == (4.0, 6.25, 2.53125)
+
+
 def test_chain_rule_tables_agree_column_by_column():
     page = published(chain_rule_warm_up)
     for table in ("local_table", "total_table"):
@@ -198,6 +211,16 @@ def test_zero_start_step_by_step_by_hand(runs):
     assert_allclose(history[1]["b1"], eta * tbar, rtol=1e-14)
     assert_allclose(losses[1], 0.5 * np.mean((t - tbar) ** 2), rtol=1e-12)  # predictions are all t-bar
     assert np.abs(history[2]["W0"]).min() > 0 and np.abs(history[2]["b0"]).max() < 1e-15
+    # Why b0 stays put in update 2: sigma(0) = 1/2 exactly, so every z (1 - z) is exactly 1/4, and
+    # the residuals sum to zero (up to roundoff of N terms of order one).
+    Z = 1 / (1 + np.exp(-(X @ history[1]["W0"].T + history[1]["b0"])))
+    assert np.all(Z * (1 - Z) == 0.25)
+    assert abs(np.sum(zero_initialization.batch_forward(X, history[1])[0] - t)) < 1e-13
+
+
+def test_random_start_keeps_the_output_bias_at_zero():
+    p = zero_initialization.random_params(np.random.default_rng(0), 2, 4, 1.0)
+    assert p["b1"] == 0.0 and np.all(p["W0"] != 0) and np.all(p["b0"] != 0) and np.all(p["W1"] != 0)
 
 
 def test_zero_start_equals_a_one_unit_network(runs):

@@ -142,6 +142,14 @@ def cached():
     return reads
 
 
+def cached_by_value():
+    """Return [(cached node, (nodes whose backward steps read it, ...))]: each cached value once, in graph order."""
+    readers = {}
+    for name, step in cached():
+        readers.setdefault(name, []).append(step)
+    return [(name, tuple(steps)) for name, steps in readers.items()]
+
+
 def shapes_of(d, m):
     """Return {node: shape} for input size d and hidden width m, by running the graph on zeros."""
     zeros = {"x": np.zeros(d), "W1": np.zeros((m, d)), "b1": np.zeros(m), "W2": np.zeros((d, m)),
@@ -255,9 +263,11 @@ def publish(page):
                              {SYMBOL[n]: grads[n] for n in SYMBOL})
     page.gradient_table("gradient_table", checks, wrt="J", inputs=point)
 
+    by_value = cached_by_value()
     page.table("cache", ["cached value, read by the backward step of", "entries"],
-               [rf"{NODES[n].tex} \quad \text{{for }} {formula(NODES[step])}" for n, step in cached()],
-               [[int(np.prod(shapes[n]))] for n, _ in cached()], inputs=("x", "W1"))
+               [rf"{NODES[n].tex} \quad \text{{for }} " + r" \text{ and } ".join(formula(NODES[s]) for s in steps)
+                for n, steps in by_value],
+               [[int(np.prod(shapes[n]))] for n, _ in by_value], inputs=("x", "W1"))
     page.figure("graph", plot_graph(shapes), alt=describe_graph(shapes),
                 caption="The assumed graph, drawn from the same node list the code differentiates. Blue: input and "
                         "label; red: parameters; green: operations; orange: the skip connection.")

@@ -162,10 +162,12 @@ def publish(page):
     page.input("W2", W2, row=True)  # W2 is 1 x k
     page.input("b2", b2)
     page.input("k", len(W1))
-    page.input("x_range", x_range, row=True)
+    page.input("x_min", x_range[0])  # the two ends of an interval, not a vector
+    page.input("x_max", x_range[1])
     network = ("W1", "b1", "W2")
     kinks = -np.asarray(b1) / np.asarray(W1)
-    page.value("kinks", kinks, row=True, inputs=("W1", "b1"))
+    for i, x_kink in enumerate(kinks):
+        page.value(f"kink_{i + 1}", x_kink, digits=None, inputs=("W1", "b1"))  # exact in binary: shown exactly
 
     # y is affine in each parameter between kinks and every plotted point is at least a grid step
     # (>= 0.03) from a kink, so central differences (h = 1e-6) are exact up to roundoff

@@ -77,9 +77,25 @@ def partial(node, u):
     return rf"\frac{{\partial {node}}}{{\partial {u}}}"
 
 
+def local_latex(edge, graph=GRAPH):
+    r"""Return an edge's local partial with the node's other arguments marked as held, e.g. dv/dc |_{a, b}.
+
+    The bar is written \vert, not |: the label goes into a markdown table, where | separates cells.
+    """
+    u, child = edge
+    held = [p for p in parents(child, graph) if p != u]
+    return rf"{partial(child, u)}\Big\vert_{{{', '.join(held)}}}" if held else partial(child, u)
+
+
 def chain_rule_latex(source, target=OUTPUT, graph=GRAPH):
-    """Return the chain rule for d target / d source in partial-derivative symbols, one term per path."""
-    terms = [" ".join(partial(child, u) for u, child in reversed(path)) for path in paths(source, target, graph)]
+    """Return the chain rule for d target / d source in partial-derivative symbols, one term per path.
+
+    A direct edge source -> target would read as the left-hand side itself (dv/dc = dv/dc): that
+    term alone is written with its held arguments, dv/dc |_{a, b}.
+    """
+    def term(edge):
+        return local_latex(edge, graph) if edge == (source, target) else partial(edge[1], edge[0])
+    terms = [" ".join(term(edge) for edge in reversed(path)) for path in paths(source, target, graph)]
     return f"{partial(target, source)} = " + " + ".join(terms)
 
 
@@ -148,7 +164,8 @@ def publish(page):
         page.input(name, INPUTS[name])
     values = evaluate(inputs)
     for node in ("a", "b", "v"):
-        page.value(f"value_{node}", values[node])
+        # Binary fractions at this point (v = 81/32): the shortest exact text, not a rounded one.
+        page.value(f"value_{node}", values[node], digits=None)
     page.figure("graph", plot_graph(), alt=describe_graph(),
                 caption="The computation graph, drawn from the edge list in the solution module. "
                         "An input reaches $v$ once for every directed path; the chain rule adds one term per path.")

@@ -62,7 +62,7 @@ def publish(page):
     grads = backward(caches)
     page.value("dy_dW1", grads["W1"])
     page.value("dy_db1", grads["b1"])
-    page.value("dy_dz", grads["z"], row=True)
+    page.value("dy_dz", grads["z"])  # a column: the shape of z
     page.value("sigmoid_slope", z * (1 - z))
     page.value("dy_dW0", grads["W0"])
     page.value("dy_db0", grads["b0"])

@@ -159,7 +159,7 @@ def publish(page):
     page.value("t_mean", t.mean())
     page.value("half_variance", 0.5 * t.var())
     steps = INPUTS["steps_tabulated"] + [INPUTS["steps"]]
-    columns = ["step", "$L$", "$W^{(1)}_1$", "$b^{(1)}$", "$W^{(0)}_{1,1}$", "$W^{(0)}_{1,2}$", "$b^{(0)}_1$",
+    columns = ["updates done", "$L$", "$W^{(1)}_1$", "$b^{(1)}$", "$W^{(0)}_{1,1}$", "$W^{(0)}_{1,2}$", "$b^{(0)}_1$",
                "spread across units", r"rank of $W^{(0)}$"]
     # Entries that are zero in exact arithmetic (b0 after step 1 makes the mean residual zero) carry
     # ~1e-20 of roundoff; zeroing entries below 1e-15 shows them as the zeros they are, touching no other.
