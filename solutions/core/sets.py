@@ -165,10 +165,10 @@ def overview(catalog, order=()):
     """
     rows = []
     for problem_set_, folder, summary in status(catalog, order):
-        checks = [f"{summary['gradients']} gradients agree with central differences"] if summary["gradients"] else []
-        checks.append(f"{count_tests(problem_set_.tests)} independent tests")
+        checks = [f"{summary['gradients']} gradient checks"] if summary["gradients"] else []
+        checks.append(f"{count_tests(problem_set_.tests)} tests")
         rows.append([f"[{problem_set_.title}]({folder}/index.md)", problem_set_.course,
-                     str(summary["problems"]), str(summary["values"]), "✓ " + "; ".join(checks),
+                     str(summary["problems"]), str(summary["values"]), "✓ " + ", ".join(checks),
                      f"[handout]({handout_uri(folder)})"])
-    return fmt.markdown_table(["Set", "Course", "Problems", "Values published", "Verified", "Print"], rows,
+    return fmt.markdown_table(["Set", "Course", "Problems", "Values", "Verified", "Print"], rows,
                               align="llrrll")
