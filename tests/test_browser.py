@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import pypdf
 import pytest
 
+from solutions.core import sets
+from solutions.core.publish import page_url
 from tests.conftest import ROOT, site_prefix
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,6 +27,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = ROOT / "build-output" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+HANDOUT = page_url(sets.handout_uri("{}"))  # a set's handout, by the set's folder
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -152,14 +155,27 @@ def visit(context, url):
 def visits(browser, base_url, built_site):
     """{(scheme, page path): what the browser saw}, for every page in the light and dark palettes."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shown = one_page_per_set(built_site)
     seen = {}
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
         for path in site_pages(built_site):
             page, seen[scheme, path] = visit(context, base_url + path)
+            seen[scheme, path]["screenshots"] = screenshots(page, path, scheme) if path in shown else []
             page.close()
         context.close()
     return seen
+
+
+def screenshots(page, path, scheme):
+    """Write the page (solutions open) and each of its figures alone as PNGs; return their paths."""
+    stem = path.strip("/").replace("/", "--")
+    written = [SCREENSHOTS / f"{stem}--{scheme}.png"]
+    page.screenshot(path=written[0], full_page=True)
+    for number, figure in enumerate(page.locator("article figure").all(), start=1):
+        written.append(SCREENSHOTS / f"{stem}--{scheme}--figure-{number}.png")
+        figure.screenshot(path=written[-1])
+    return written
 
 
 def test_the_site_has_pages(visits):
@@ -253,30 +269,18 @@ def one_page_per_set(built_site):
     chosen = {}
     for path in site_pages(built_site):
         parts = path.strip("/").split("/")
-        if len(parts) == 2 and parts[1] != "print":
+        if len(parts) == 2 and path != HANDOUT.format(parts[0]):
             figures = (built_site / path / "index.html").read_text(encoding="utf-8").count('#only-dark"')
             if figures > chosen.get(parts[0], (None, -1))[1]:
                 chosen[parts[0]] = (path, figures)
     return sorted(path for path, _ in chosen.values())
 
 
-def test_screenshots_of_one_page_per_set_in_both_palettes(browser, base_url, built_site):
-    written = []
+def test_screenshots_of_one_page_per_set_in_both_palettes(visits, built_site):
     for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
         for path in one_page_per_set(built_site):
-            page, _ = visit(context, base_url + path)
-            stem = path.strip("/").replace("/", "--")
-            target = SCREENSHOTS / f"{stem}--{scheme}.png"
-            page.screenshot(path=target, full_page=True)
-            written.append(target)
-            # Each figure on its own too, as the reader sees it in this palette.
-            for number, figure in enumerate(page.locator("article figure").all(), start=1):
-                written.append(SCREENSHOTS / f"{stem}--{scheme}--figure-{number}.png")
-                figure.screenshot(path=written[-1])
-            page.close()
-        context.close()
-    assert written and all(target.stat().st_size > 10_000 for target in written)
+            written = visits[scheme, path]["screenshots"]
+            assert written and all(target.stat().st_size > 10_000 for target in written), (scheme, path)
 
 
 def test_phone_width_has_no_horizontal_scrolling(browser, base_url, built_site):
@@ -308,8 +312,9 @@ def solution_texts(page):
 
 
 def test_each_set_prints_as_a_handout_with_its_title_and_solutions(browser, base_url, built_site, tmp_path):
-    handouts = [path for path in site_pages(built_site) if path.endswith("/print/")]
-    assert handouts == [f"{folder}/print/" for folder in sorted({path.split("/")[0] for path in one_page_per_set(built_site)})]
+    handouts = [path for path in site_pages(built_site) if path.endswith(HANDOUT.format(""))]
+    assert handouts == [HANDOUT.format(folder) for folder in sorted({path.split("/")[0]
+                                                                     for path in one_page_per_set(built_site)})]
     context = browser.new_context(color_scheme="dark")  # printed in the light palette anyway
     for path in handouts:
         page, seen = visit(context, base_url + path)

@@ -74,14 +74,16 @@ def test_handout_puts_the_problems_in_nav_order_under_one_title_with_solutions_o
     first.value("x", 2.5)
     second = Page("midterm_review.second", "midterm-review/second.md")
     second.value("y", np.array([1.0, 2.0]), row=True)
-    catalog = Catalog({"midterm-review/first.md": first, "midterm-review/second.md": second})
     markdown = {
         "midterm-review/first.md": "---\nsolution: midterm_review.first\n---\n# 1. First\n\n"
                                    "## Solution\n\n??? success \"Solution\"\n\n    $x = {{ x }}$\n",
         "midterm-review/second.md": "# 2. Second\n\n??? success \"Solution\"\n\n    $y = {{ y }}$\n",
     }
     order = ["index.md", "midterm-review/second.md", "other/c.md", "midterm-review/first.md"]
-    handout = sets.handout(catalog, "midterm-review", order, markdown, BLOB)
+    catalog = Catalog({"midterm-review/first.md": first, "midterm-review/second.md": second},
+                      sources=markdown, order=order)
+    [(uri, handout)] = sets.handouts(catalog, BLOB).items()
+    assert uri == "midterm-review/print.md"
     assert handout.startswith("---\nsearch:\n  exclude: true\n---\n")  # search finds the problem pages instead
     assert handout.count("\n# ") == 1 and f"# {midterm_review.TITLE}: the whole set" in handout
     assert handout.index("## 2. Second") < handout.index("## 1. First")
@@ -103,5 +105,5 @@ def test_sets_are_listed_in_nav_order():
         "discussion-2/b.md": gradient_page("discussion2.b", "discussion-2/b.md", 1.0, 1.0),
     })
     assert [s.name for s, _, _ in sets.status(catalog)] == ["discussion2", "midterm_review"]  # by folder
-    order = ["index.md", "midterm-review/a.md", "discussion-2/b.md"]
-    assert [s.name for s, _, _ in sets.status(catalog, order)] == ["midterm_review", "discussion2"]
+    catalog.order = ["index.md", "midterm-review/a.md", "discussion-2/b.md"]
+    assert [s.name for s, _, _ in sets.status(catalog)] == ["midterm_review", "discussion2"]

@@ -82,12 +82,8 @@ def on_files(files, config):
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
     files.append(File.generated(config, "answers.json", content=answerkey.dumps(_key)))
-    markdown = answerkey.read_pages(config.docs_dir)
-    for _, folder, _ in sets.status(_catalog, sets.nav_order(config.nav)):
-        handout = File.generated(config, sets.handout_uri(folder), inclusion=InclusionLevel.NOT_IN_NAV,
-                                 content=sets.handout(_catalog, folder, sets.nav_order(config.nav), markdown,
-                                                      _blob_url(config)))
-        files.append(handout)
+    for uri, markdown in sets.handouts(_catalog, _blob_url(config)).items():
+        files.append(File.generated(config, uri, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
     return files
 
 

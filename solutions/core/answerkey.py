@@ -53,7 +53,8 @@ def compute(docs_dir=DOCS):
     pages = read_pages(docs_dir)
     modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
     catalog = Catalog.collect(modules)
-    catalog.site["sets"] = sets.overview(catalog, nav(Path(docs_dir).parent / "mkdocs.yml"))
+    catalog.sources, catalog.order = pages, nav(Path(docs_dir).parent / "mkdocs.yml")
+    catalog.site["sets"] = sets.overview(catalog)
     catalog.check(pages)
     return catalog
 

@@ -226,6 +226,8 @@ class Catalog:
 
     pages: dict  # src_uri -> Page
     site: dict = field(default_factory=dict)  # name -> markdown, placed on any page as {{ site.<name> }}
+    sources: dict = field(default_factory=dict)  # src_uri -> markdown of every page, as read
+    order: list = field(default_factory=list)  # src_uris in the order of the site's nav
 
     @classmethod
     def collect(cls, modules_by_page):

@@ -93,22 +93,25 @@ def handout_uri(folder):
     return posixpath.join(folder, HANDOUT)
 
 
-def handout(catalog, folder, order, markdown_by_page, blob_url):
-    """Return the markdown of a set's printable handout: its problems in nav order, solutions open.
+def handouts(catalog, blob_url):
+    """Return {docs/-relative source path: markdown} of every set's printable handout.
 
-    order: src_uris in the order of the site's nav; markdown_by_page: {src_uri: markdown}.
-    Headings move down one level under the handout's title; the page is left out of search,
-    which already finds each problem on its own page.
+    A handout holds the set's problems in nav order with their solutions open, headings one
+    level down under the handout's title; it is left out of search, which already finds
+    each problem on its own page.
     """
-    pages = [src for src in order if src in catalog.pages and PurePosixPath(src).parent.as_posix() == folder]
-    problem_set_ = problem_set(catalog.pages[pages[0]].module)
-    parts = ["---\nsearch:\n  exclude: true\n---\n", f"# {problem_set_.title}: the whole set"]
-    for src in pages:
-        body, _ = get_data(markdown_by_page[src])
-        body = with_provenance(catalog.render(src, body, {}), catalog.pages[src].module, blob_url)
-        body = re.sub(r"^(#+) ", r"#\1 ", body, flags=re.M)
-        parts.append(re.sub(r"^(\s*)\?\?\? ", r"\1???+ ", body, flags=re.M))  # collapsed -> open
-    return "\n\n".join(parts) + "\n"
+    result = {}
+    for problem_set_, folder, _ in status(catalog):
+        parts = ["---\nsearch:\n  exclude: true\n---\n", f"# {problem_set_.title}: the whole set"]
+        for src in [src for src in catalog.order if src in catalog.pages]:
+            if PurePosixPath(src).parent.as_posix() != folder:
+                continue
+            body, _ = get_data(catalog.sources[src])
+            body = with_provenance(catalog.render(src, body, {}), catalog.pages[src].module, blob_url)
+            body = re.sub(r"^(#+) ", r"#\1 ", body, flags=re.M)
+            parts.append(re.sub(r"^(\s*)\?\?\? ", r"\1???+ ", body, flags=re.M))  # collapsed -> open
+        result[handout_uri(folder)] = "\n\n".join(parts) + "\n"
+    return result
 
 
 def count_tests(path):
@@ -126,20 +129,23 @@ def nav_order(nav):
     return [page for entry in nav or [] for page in nav_order(entry)]
 
 
-def status(catalog, order=()):
+def status(catalog):
     """Return [(ProblemSet, set folder in docs/, summary dict)] for every set.
 
-    order: src_uris in the order of the nav; sets come in the order of their first page
-    there (sets with no page in it last, by folder).
+    Sets come in the order of their first page in the nav (catalog.order); sets with no
+    page in it come last, by folder.
 
     Raises SolutionError naming each gradient-table row whose analytic gradient and central
     difference disagree: a published derivation that its own check refutes stops the build.
     """
-    sets, failures = {}, []
+    position = {src: number for number, src in enumerate(catalog.order)}
+    sets, first, failures = {}, {}, []
     for src_uri, page in sorted(catalog.pages.items()):
         problem_set_ = problem_set(page.module)
         folder, summary = sets.setdefault(problem_set_, (PurePosixPath(src_uri).parent.as_posix(),
                                                           {"problems": 0, "values": 0, "gradients": 0}))
+        first[problem_set_] = min(first.get(problem_set_, (len(position) + 1,)),
+                                  (position.get(src_uri, len(position)), src_uri))
         summary["problems"] += 1
         for item in page.items.values():
             if item.entry is None or item.entry["kind"] == "input":
@@ -151,20 +157,16 @@ def status(catalog, order=()):
                              for label, row in zip(item.entry["rows"], item.entry["value"]) if not row[2] < AGREES]
     if failures:
         raise SolutionError("analytic gradients disagree with central differences: " + "; ".join(failures))
-    position = {src: number for number, src in enumerate(order)}
-    first = {problem_set_: min((position.get(src, len(position)), src) for src, page in catalog.pages.items()
-                               if page.module.split(".")[0] == problem_set_.name) for problem_set_ in sets}
     return [(problem_set_, *sets[problem_set_]) for problem_set_ in sorted(sets, key=first.get)]
 
 
-def overview(catalog, order=()):
+def overview(catalog):
     """Return the landing page's markdown table of sets, with their verification status.
 
-    order: src_uris in the order of the nav. Links are relative to the top of docs/, so
-    the table belongs on docs/index.md.
+    Links are relative to the top of docs/, so the table belongs on docs/index.md.
     """
     rows = []
-    for problem_set_, folder, summary in status(catalog, order):
+    for problem_set_, folder, summary in status(catalog):
         checks = [f"{summary['gradients']} gradient checks"] if summary["gradients"] else []
         checks.append(f"{count_tests(problem_set_.tests)} tests")
         rows.append([f"[{problem_set_.title}]({folder}/index.md)", problem_set_.course,
