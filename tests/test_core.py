@@ -114,6 +114,21 @@ def test_batchnorm_forward_standardizes_and_backward_matches_finite_differences(
     assert_allclose(dbeta, dout.sum(), rtol=1e-15)
 
 
+def test_batchnorm_columns_standardizes_every_column_by_hand():
+    # By hand: column 1 has mean 2 and biased variance ((-1)^2 + 1^2) / 2 = 1, column 2 mean 20
+    # and variance 100 (std 10); both standardize to (-1, 1), then gamma x_hat + beta per column.
+    U = np.array([[1.0, 10.0], [3.0, 30.0]])
+    out, caches = layers.batchnorm_columns(U, np.array([2.0, 0.5]), np.array([0.0, 1.0]), eps=0.0)
+    assert_allclose(out, [[-2.0, 0.5], [2.0, 1.5]], rtol=1e-15)
+    assert len(caches) == 2  # one cache per column, for batchnorm_backward
+    # Any batch: every column of the output has mean 0 and biased variance 1 (gamma 1, beta 0, eps 0).
+    V = np.random.default_rng(1).normal(3.0, 5.0, size=(6, 3))
+    out, _ = layers.batchnorm_columns(V, np.ones(3), np.zeros(3), eps=0.0)
+    assert out.shape == V.shape
+    assert_allclose(out.mean(axis=0), 0.0, atol=1e-15)
+    assert_allclose((out**2).mean(axis=0), 1.0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("value, digits, expected", [
     (0, 4, "0"),
     (6.0, 4, "6"),

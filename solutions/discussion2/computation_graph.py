@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from solutions.core.activations import relu, relu_grad, sigmoid
+from solutions.core.figures import COLORS, new_figure
+from solutions.core.gradcheck import check_gradients
 from solutions.core.layers import affine_backward, affine_forward
 
 INPUTS = {
@@ -154,15 +156,15 @@ def shapes_of(d, m):
     """Return {node: shape} for input size d and hidden width m, by running the graph on zeros."""
     zeros = {"x": np.zeros(d), "W1": np.zeros((m, d)), "b1": np.zeros(m), "W2": np.zeros((d, m)),
              "b2": np.zeros(d), "y": np.zeros(d)}
-    with np.errstate(divide="ignore", invalid="ignore"):  # log(1 - 1/2) is fine; only shapes matter
-        return {name: np.shape(v) for name, v in forward(zeros).items()}
+    # At zeros yhat = sigmoid(0) = 1/2, so the loss's logs are finite: no floating-point warning to silence.
+    return {name: np.shape(v) for name, v in forward(zeros).items()}
 
 
 def op_counts(d, m):
-    """Return (parameters P, forward F, backward B, accumulations) as counted on the graph.
+    """Return (parameters P, forward F, backward B) as counted on the graph.
 
-    Backprop costs F + B (+ the additions where two gradients meet); per-parameter central
-    differences cost two forward passes per parameter, 2 P F.
+    B includes the additions where two gradients meet (x, used twice), so backprop costs F + B;
+    per-parameter central differences cost two forward passes per parameter, 2 P F.
     """
     shapes = shapes_of(d, m)
     forward_cost = sum(OPS[n.op].cost(*(shapes[i] for i in n.inputs)) for n in GRAPH if n.op in OPS)
@@ -196,8 +198,6 @@ def layout():
 
 def plot_graph(shapes):
     """Return a figure of GRAPH: one box per node (symbol, operation, shape), one arrow per edge."""
-    from solutions.core.figures import COLORS, new_figure
-
     position = layout()
     colour = {"input": COLORS[0], "label": COLORS[0], "parameter": COLORS[1]}
     fig, ax = new_figure(9.6, 3.4)
@@ -234,8 +234,6 @@ SYMBOL = {"W1": "{W_1}", "b1": "b_1", "W2": "{W_2}", "b2": "b_2", "x": "x"}  # b
 
 
 def publish(page):
-    from solutions.core.gradcheck import check_gradients
-
     sources = {name: np.asarray(INPUTS[name], dtype=float) for name in SOURCES}
     for name in SOURCES:
         page.input(name, INPUTS[name])
@@ -243,25 +241,24 @@ def publish(page):
     d, m = sources["W1"].shape[1], sources["W1"].shape[0]
     page.input("d", d)
     page.input("m", m)
-    point = SOURCES
     cache = forward(sources)
     grads = backward(cache)
     for name in ("z1", "h", "u", "z2", "yhat"):
-        page.value(name, cache[name], row=True, inputs=point)
-    page.value("J", cache["J"], digits=6, inputs=point)
-    page.value("yhat_minus_y", cache["yhat"] - sources["y"], digits=6, inputs=point)
+        page.value(name, cache[name], row=True, inputs=SOURCES)
+    page.value("J", cache["J"], digits=6, inputs=SOURCES)
+    page.value("yhat_minus_y", cache["yhat"] - sources["y"], digits=6, inputs=SOURCES)
     for name in ("z2", "u", "W2", "b2", "h", "z1", "W1", "b1", "x"):
-        page.value(f"dJ_d{name}", grads[name], digits=6, inputs=point)
-    page.value("dx_through_z1", sources["W1"].T @ grads["z1"], digits=6, inputs=point)
+        page.value(f"dJ_d{name}", grads[name], digits=6, inputs=SOURCES)
+    page.value("dx_through_z1", sources["W1"].T @ grads["z1"], digits=6, inputs=SOURCES)
 
     shapes = shapes_of(d, m)
     listed = ("x", "W1", "b1", "z1", "h", "W2", "b2", "u", "z2", "yhat", "y")
     page.table("shapes", ["value", "rows", "columns"], [NODES[n].tex for n in listed],
                [[shapes[n][0], shapes[n][1] if len(shapes[n]) > 1 else 1] for n in listed], inputs=("x", "W1"))
-    params = {SYMBOL[n]: sources[n] for n in ("W1", "b1", "W2", "b2", "x")}
+    params = {SYMBOL[n]: sources[n] for n in SYMBOL}
     checks = check_gradients(lambda p: loss({**sources, **{n: p[SYMBOL[n]] for n in SYMBOL}}), params,
                              {SYMBOL[n]: grads[n] for n in SYMBOL})
-    page.gradient_table("gradient_table", checks, wrt="J", inputs=point)
+    page.gradient_table("gradient_table", checks, wrt="J", inputs=SOURCES)
 
     by_value = cached_by_value()
     page.table("cache", ["cached value, read by the backward step of", "entries"],

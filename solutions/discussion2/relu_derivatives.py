@@ -9,7 +9,7 @@ import numpy as np
 
 from solutions.core.activations import relu, relu_grad
 from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import numerical_jacobian
+from solutions.core.gradcheck import numerical_derivative
 
 INPUTS = {
     # k = 3 units, two with W1_i > 0 (on for x > x_i) and one with W1_i < 0 (on for x < x_i).
@@ -74,14 +74,19 @@ def finite_difference_gap(part, W1, b1, W2, b2, x, unit=None):
     must lie farther than the step h from every kink, where y is affine in the parameter.
     """
     params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    value = np.array(params[part], dtype=float)
 
-    def y_of(value):
-        return forward(x, **{**params, part: value})[0]
+    def y_of(entry):
+        """Return y (n,) with only the differentiated entry (all of b2, or entry `unit`) set to `entry`."""
+        if unit is not None:
+            entry = np.where(np.arange(len(value)) == unit, entry, value)
+        return forward(x, **{**params, part: entry})[0]
 
-    numeric = numerical_jacobian(y_of, np.asarray(params[part], dtype=float))
+    # Only the one entry is differenced: the other units' columns would be discarded.
+    numeric = numerical_derivative(y_of, value if unit is None else value[unit])
     analytic = derivatives(x, W1, b1, W2, b2)[part]
     if unit is not None:
-        analytic, numeric = analytic[:, unit], numeric[:, unit]
+        analytic = analytic[:, unit]
     return float(np.max(np.abs(analytic - numeric)))
 
 
@@ -99,9 +104,13 @@ def plot_output_and_a(x, y, kinks):
     return fig
 
 
-def plot_part(part, x_range, points_per_side, W1, b1, W2, b2):
-    """Return the figure for part (b), (c) or (d): one panel per unit, breaks labelled from `breaks`."""
-    found = breaks(part, W1, b1, W2)
+def plot_part(part, x_range, points_per_side, W1, b1, W2, b2, found=None):
+    """Return the figure for part (b), (c) or (d): one panel per unit, breaks labelled from `breaks`.
+
+    found: the part's breaks(part, W1, b1, W2) when the caller already has them; computed if None.
+    """
+    if found is None:
+        found = breaks(part, W1, b1, W2)
     k = len(W1)
     fig, axes = new_figure(3.3 * k, 3.2, ncols=k)
     for i, ax in enumerate(axes):
@@ -187,7 +196,7 @@ def publish(page):
         gap = max(finite_difference_gap(part, W1, b1, W2, b2, np.concatenate(sides(x_kink, x_range, points)), i)
                   for i, x_kink in enumerate(kinks))
         page.value(f"fd_gap_{part}", gap, digits=2, atol=1e-8)
-        page.figure(f"plot_{part}", plot_part(part, x_range, points, W1, b1, W2, b2),
+        page.figure(f"plot_{part}", plot_part(part, x_range, points, W1, b1, W2, b2, found),
                     alt=describe(part, found), caption=CAPTIONS[part])
 
 

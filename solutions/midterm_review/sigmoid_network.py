@@ -39,13 +39,9 @@ def loss(x, y_true, A, b, C, d):
 def gradients(x, y_true, A, b, C, d):
     """Return {"d": dL/dd, "C": dL/dC (k,), "b": dL/db (k,), "A": dL/dA (k,)}, the derived closed forms."""
     y_pred, z = forward(x, A, b, C, d)
-    dL_dy = 2.0 * (y_pred - y_true)
-    return {
-        "d": dL_dy,
-        "C": dL_dy * sigmoid(z),
-        "b": dL_dy * np.asarray(C) * sigmoid_grad(z),
-        "A": dL_dy * np.asarray(C) * sigmoid_grad(z) * x,
-    }
+    _, dL_dy = squared_error(y_pred, y_true)
+    dL_db = dL_dy * np.asarray(C) * sigmoid_grad(z)  # dL/dz: b enters z with coefficient 1
+    return {"d": dL_dy, "C": dL_dy * sigmoid(z), "b": dL_db, "A": dL_db * x}
 
 
 def descent_step_b(x, y_true, A, b, C, d, alpha):

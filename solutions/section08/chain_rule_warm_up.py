@@ -18,10 +18,6 @@ GRAPH = {
     "edges": [("w", "a"), ("x", "a"), ("y", "a"), ("x", "b"), ("y", "b"), ("z", "b"),
               ("a", "v"), ("b", "v"), ("c", "v")],
 }
-OUTPUT = "v"
-INPUT_NODES = ("c", "w", "x", "y", "z")
-
-INPUTS = {"c": 0.5, "w": 1.0, "x": 2.0, "y": -1.0, "z": 0.5}
 
 # Each computed node's function, written so that it works on floats and on sympy symbols.
 FUNCTIONS = {
@@ -29,20 +25,26 @@ FUNCTIONS = {
     "b": lambda x, y, z: (x - y - z) ** 2,
     "v": lambda a, b, c: c * (a - b) ** 2,
 }
+# Read off the graph rather than listed again: the inputs are the nodes nothing computes (c, w, x, y, z),
+# the output the one node no edge leaves (the unpacking fails unless there is exactly one).
+INPUT_NODES = tuple(node for node in GRAPH["nodes"] if node not in FUNCTIONS)
+(OUTPUT,) = [node for node in GRAPH["nodes"] if all(u != node for u, _ in GRAPH["edges"])]
+
+INPUTS = {"c": 0.5, "w": 1.0, "x": 2.0, "y": -1.0, "z": 0.5}
 
 
-def parents(node, graph=GRAPH):
+def parents(node):
     """Return the nodes with an edge into `node`, in the order its function takes them."""
-    return [u for u, child in graph["edges"] if child == node]
+    return [u for u, child in GRAPH["edges"] if child == node]
 
 
-def evaluate(inputs, graph=GRAPH):
+def evaluate(inputs):
     """Return {node: value} for every node, computing each node once its arguments are known."""
     values = dict(inputs)
-    while len(values) < len(graph["nodes"]):
+    while len(values) < len(GRAPH["nodes"]):
         for node in FUNCTIONS:
-            if node not in values and all(p in values for p in parents(node, graph)):
-                values[node] = FUNCTIONS[node](*(values[p] for p in parents(node, graph)))
+            if node not in values and all(p in values for p in parents(node)):
+                values[node] = FUNCTIONS[node](*(values[p] for p in parents(node)))
     return values
 
 
@@ -54,18 +56,18 @@ def local_partials(values):
             ("a", "v"): 2 * values["c"] * d, ("b", "v"): -2 * values["c"] * d, ("c", "v"): d**2}
 
 
-def paths(source, target, graph=GRAPH):
+def paths(source, target):
     """Return every directed path from source to target as a list of edges."""
     if source == target:
         return [[]]
-    return [[(source, child)] + rest for u, child in graph["edges"] if u == source
-            for rest in paths(child, target, graph)]
+    return [[(source, child)] + rest for u, child in GRAPH["edges"] if u == source
+            for rest in paths(child, target)]
 
 
-def total_derivative(local, source, target=OUTPUT, graph=GRAPH):
+def total_derivative(local, source, target=OUTPUT):
     """Return d target / d source = sum over paths of the product of local partials along the path."""
     total = 0.0
-    for path in paths(source, target, graph):
+    for path in paths(source, target):
         product = 1.0
         for edge in path:
             product *= local[edge]
@@ -77,25 +79,25 @@ def partial(node, u):
     return rf"\frac{{\partial {node}}}{{\partial {u}}}"
 
 
-def local_latex(edge, graph=GRAPH):
+def local_latex(edge):
     r"""Return an edge's local partial with the node's other arguments marked as held, e.g. dv/dc |_{a, b}.
 
     The bar is written \vert, not |: the label goes into a markdown table, where | separates cells.
     """
     u, child = edge
-    held = [p for p in parents(child, graph) if p != u]
+    held = [p for p in parents(child) if p != u]
     return rf"{partial(child, u)}\Big\vert_{{{', '.join(held)}}}" if held else partial(child, u)
 
 
-def chain_rule_latex(source, target=OUTPUT, graph=GRAPH):
+def chain_rule_latex(source, target=OUTPUT):
     """Return the chain rule for d target / d source in partial-derivative symbols, one term per path.
 
     A direct edge source -> target would read as the left-hand side itself (dv/dc = dv/dc): that
     term alone is written with its held arguments, dv/dc |_{a, b}.
     """
     def term(edge):
-        return local_latex(edge, graph) if edge == (source, target) else partial(edge[1], edge[0])
-    terms = [" ".join(term(edge) for edge in reversed(path)) for path in paths(source, target, graph)]
+        return local_latex(edge) if edge == (source, target) else partial(edge[1], edge[0])
+    terms = [" ".join(term(edge) for edge in reversed(path)) for path in paths(source, target)]
     return f"{partial(target, source)} = " + " + ".join(terms)
 
 
@@ -127,11 +129,11 @@ def sympy_derivatives(inputs):
     return local, totals
 
 
-def plot_graph(graph=GRAPH):
+def plot_graph():
     """Return a drawing of the graph: one disc per node, one arrow per edge labelled with its local partial."""
     fig, ax = new_figure(5.6, 4.0)
-    position = graph["nodes"]
-    for u, node in graph["edges"]:
+    position = GRAPH["nodes"]
+    for u, node in GRAPH["edges"]:
         (x0, y0), (x1, y1) = position[u], position[node]
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops={"arrowstyle": "-|>", "color": COLORS[0], "shrinkA": 15, "shrinkB": 15})
@@ -149,12 +151,12 @@ def plot_graph(graph=GRAPH):
     return fig
 
 
-def describe_graph(graph=GRAPH):
+def describe_graph():
     """Return alt text for the graph drawing, read off the edge list and its paths."""
-    computed = [n for n in graph["nodes"] if n not in INPUT_NODES]
-    feeds = "; ".join(f"{', '.join(parents(n, graph))} feed {n}" for n in computed)
-    counts = ", ".join(f"{n} by {len(paths(n, OUTPUT, graph))}" for n in INPUT_NODES)
-    return (f"Computation graph with {len(graph['nodes'])} nodes and {len(graph['edges'])} arrows: {feeds}. "
+    computed = [n for n in GRAPH["nodes"] if n not in INPUT_NODES]
+    feeds = "; ".join(f"{', '.join(parents(n))} feed {n}" for n in computed)
+    counts = ", ".join(f"{n} by {len(paths(n, OUTPUT))}" for n in INPUT_NODES)
+    return (f"Computation graph with {len(GRAPH['nodes'])} nodes and {len(GRAPH['edges'])} arrows: {feeds}. "
             f"Each arrow is labelled with its local partial derivative. Paths from each input to {OUTPUT}: {counts}.")
 
 
@@ -177,8 +179,9 @@ def publish(page):
                [rf"\partial {node} / \partial {u}" for u, node in edges],
                [[local[e], numeric_local_partial(values, e), sym_local[e]] for e in edges],
                digits=[6, 6, 6], rtol=[1e-12, 1e-8, 1e-12], atol=[0, 1e-12, 0])
+    totals = [total_derivative(local, n) for n in INPUT_NODES]
     page.table("total_table", ["chain rule", "sum over paths", "central difference of $v$", "sympy"],
                [chain_rule_latex(n) for n in INPUT_NODES],
-               [[total_derivative(local, n), numeric_total(inputs, n), sym_total[n]] for n in INPUT_NODES],
+               [[total, numeric_total(inputs, n), sym_total[n]] for n, total in zip(INPUT_NODES, totals)],
                digits=[6, 6, 6], rtol=[1e-12, 1e-8, 1e-12], atol=[0, 1e-12, 0])
-    page.value("totals", [total_derivative(local, n) for n in INPUT_NODES], row=True)
+    page.value("totals", totals, row=True)

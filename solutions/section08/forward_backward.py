@@ -6,6 +6,7 @@ is a scalar, each derivative dy/dP has the shape of P.
 
 import numpy as np
 
+from solutions.core.activations import sigmoid_grad
 from solutions.core.gradcheck import check_gradients
 from solutions.core.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
 
@@ -47,23 +48,21 @@ def closed_forms(x, W0, b0, W1, b1):
 
 def publish(page):
     point = {name: INPUTS[name] for name in ("x", "W0", "b0", "W1", "b1")}
-    page.input("x", INPUTS["x"])
-    page.input("W0", INPUTS["W0"])
-    page.input("b0", INPUTS["b0"])
-    page.input("W1", INPUTS["W1"])
-    page.input("b1", INPUTS["b1"])
+    for name, value in point.items():
+        page.input(name, value)
     page.input("d", len(INPUTS["x"]))
     page.input("h", len(INPUTS["b0"]))
 
     y, z, caches = forward(**point)
-    page.value("pre_activation", np.asarray(INPUTS["W0"]) @ INPUTS["x"] + INPUTS["b0"])
+    pre = caches[1]  # W0 x + b0: the sigmoid's cache holds its input
+    page.value("pre_activation", pre)
     page.value("z", z)
     page.value("y", y)
     grads = backward(caches)
     page.value("dy_dW1", grads["W1"])
     page.value("dy_db1", grads["b1"])
     page.value("dy_dz", grads["z"])  # a column: the shape of z
-    page.value("sigmoid_slope", z * (1 - z))
+    page.value("sigmoid_slope", sigmoid_grad(pre))
     page.value("dy_dW0", grads["W0"])
     page.value("dy_db0", grads["b0"])
     formulas = closed_forms(**point)

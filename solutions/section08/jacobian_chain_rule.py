@@ -9,7 +9,7 @@
 import numpy as np
 
 from solutions.core.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
-from solutions.core.gradcheck import numerical_gradient, numerical_jacobian
+from solutions.core.gradcheck import numerical_derivative, numerical_gradient, numerical_jacobian
 
 INPUTS = {
     "x": [0.5, -1.5, 0.8],  # (a): the point in R^3
@@ -116,22 +116,24 @@ def publish(page):
 
     # (a) J_f at g(x), times J_g at x, against central differences of f(g(x)).
     y = g_a(x)
-    product = f_a_jacobian(y) @ g_a_jacobian(x)
+    J_f, J_g = f_a_jacobian(y), g_a_jacobian(x)
+    product = J_f @ J_g
     numeric = numerical_jacobian(lambda v: f_a(g_a(v)), x)
     page.value("g_x", y, row=True, inputs=("x",))
-    page.value("J_g", g_a_jacobian(x), inputs=("x",))
-    page.value("J_f", f_a_jacobian(y), inputs=("x",))
+    page.value("J_g", J_g, inputs=("x",))
+    page.value("J_f", J_f, inputs=("x",))
     page.value("J_product", product, inputs=("x",))
     page.value("J_numeric", numeric, inputs=("x",), rtol=FD["rtol"], atol=1e-9)  # a zero entry shows raw noise
     page.value("gap_a", max_gap(product, numeric), digits=2, inputs=("x",), **GAP)
 
     # (b) one term per coordinate of the intermediate vector.
-    df, dg = f_b_gradient(g_b(t)), g_b_derivative(t)
-    page.value("g_t", g_b(t), row=True, inputs=("t",))
+    g_t = g_b(t)
+    df, dg = f_b_gradient(g_t), g_b_derivative(t)
+    page.value("g_t", g_t, row=True, inputs=("t",))
     page.table("sum_terms", ["$i$", r"$\partial f / \partial y_i$", r"$d g_i / d t$", "product"],
                [str(i + 1) for i in range(3)], np.column_stack([df, dg, df * dg]), digits=6, inputs=("t",))
     page.value("sum_b", float(df @ dg), digits=6, inputs=("t",))
-    numeric_b = float(numerical_gradient(lambda s: f_b(g_b(s)), t))
+    numeric_b = float(numerical_derivative(lambda s: f_b(g_b(s)), t))
     page.value("numeric_b", numeric_b, digits=6, inputs=("t",), **FD)
     page.value("gap_b", max_gap(df @ dg, numeric_b), digits=2, inputs=("t",), **GAP)
 

@@ -23,6 +23,7 @@ INPUTS = {
     "steps": 1000,
     "steps_tabulated": [0, 1, 2, 3],
 }
+assert INPUTS["d"] == len(INPUTS["x"])  # d sizes both the single input x of (a), (b) and the batch of (c)
 
 
 def constant_params(value, d, h):
@@ -36,9 +37,9 @@ def random_params(rng, d, h, scale):
             "W1": scale * rng.normal(size=(1, h)), "b1": 0.0}
 
 
-def make_data(rng, n):
-    """Return (X (n, 2), t (n,)): inputs uniform on [-2, 2]^2, targets a bump that no single sigmoid unit fits."""
-    X = rng.uniform(-2.0, 2.0, size=(n, 2))
+def make_data(rng, n, d):
+    """Return (X (n, d), t (n,)): inputs uniform on [-2, 2]^d, targets a bump that no single sigmoid unit fits."""
+    X = rng.uniform(-2.0, 2.0, size=(n, d))
     return X, np.exp(-np.sum(X**2, axis=1))
 
 
@@ -86,8 +87,8 @@ def one_unit_prediction(X, p):
 def run(inputs):
     """Return the data and the three training runs {"zero", "constant", "random"}: (history, losses) each."""
     rng = np.random.default_rng(inputs["seed"])
-    X, t = make_data(rng, inputs["n_samples"])
     d, h = inputs["d"], inputs["h"]
+    X, t = make_data(rng, inputs["n_samples"], d)
     starts = {"zero": constant_params(0.0, d, h), "constant": constant_params(inputs["constant"], d, h),
               "random": random_params(rng, d, h, inputs["init_scale"])}
     runs = {name: train(X, t, p, inputs["learning_rate"], inputs["steps"]) for name, p in starts.items()}

@@ -104,16 +104,17 @@ def publish(page):
     if not np.isclose(z_of(mirror, h_of(mirror)), z_twin, rtol=1e-12, atol=0):  # the page prints z once
         raise ValueError(f"x = {twin} and x = {mirror} should give the same z")
     page.value("z_twin", z_twin, inputs=("x_twin",))
-    page.value("y_twin", y_of(h_of(twin)), digits=6, inputs=("x_twin",))
-    page.value("y_mirror", y_of(h_of(mirror)), digits=6, inputs=("x_twin",))
+    y_twin, y_mirror = y_of(h_of(twin)), y_of(h_of(mirror))
+    page.value("y_twin", y_twin, digits=6, inputs=("x_twin",))
+    page.value("y_mirror", y_mirror, digits=6, inputs=("x_twin",))
 
     grid = np.linspace(**INPUTS["x_grid"])
     page.figure("graph_plot", plot_graph_functions(grid),
                 alt=(f"Left: z = (x+1)^2 on x from {grid[0]:g} to {grid[-1]:g}, minimum 0 at x = -1 where dz/dx = 2x+2 "
                      f"crosses zero. Middle: y = sigmoid(2x+1) rising from {y_of(h_of(grid[0])):.4f} to "
                      f"{y_of(h_of(grid[-1])):.4f}, dy/dx peaking at {total_dy_dx(-0.5):g} at x = -0.5. Right: y against z "
-                     f"traces two branches that meet at z = 0, so z = {z_of(twin, h_of(twin)):g} gives both "
-                     f"y = {y_of(h_of(twin)):.4f} and y = {y_of(h_of(mirror)):.4f}"),
+                     f"traces two branches that meet at z = 0, so z = {z_twin:g} gives both "
+                     f"y = {y_twin:.4f} and y = {y_mirror:.4f}"),
                 caption=r"Left and middle: $z$, $y$ and their total derivatives with respect to $x$ (dotted: $x = -1$). "
                         r"Right: $y$ against $z$ is two curves, one per branch of $x = -1 \pm \sqrt{z}$: "
                         r"$y$ is not a function of $z$, so $dy/dz$ exists only along a branch.")

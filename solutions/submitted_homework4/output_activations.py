@@ -7,7 +7,7 @@ f'(z0) = 0 the gradient is zero and the output never moves.
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad
+from solutions.core.activations import relu, relu_grad, sigmoid, sigmoid_grad
 from solutions.core.figures import COLORS, new_figure
 
 
@@ -23,19 +23,31 @@ def softplus_grad(z):
 
 INPUTS = {"a": -1.0, "b": 2.0, "lr": 0.2, "steps": 300,
           "z_grid": {"start": -4.0, "stop": 4.0, "num": 161}}
-A, B = INPUTS["a"], INPUTS["b"]
+A, B = INPUTS["a"], INPUTS["b"]  # the interval [a, b]; every use below reads these two
+
+
+def scaled_sigmoid(z):
+    """Return A + (B - A) sigmoid(z), elementwise: range (A, B), both ends approached but never reached."""
+    return A + (B - A) * sigmoid(z)
+
+
+def scaled_sigmoid_grad(z):
+    """Return d scaled_sigmoid / dz = (B - A) sigmoid'(z), elementwise, never zero."""
+    return (B - A) * sigmoid_grad(z)
+
+
+SCALED = r"a + (b-a)\,\sigma(z)"
+SCALED_AT_B = r"a + (b-a)\,\sigma(z),\ t = b"  # the target at the bound, which the sigmoid never reaches
 
 # name: (range, f, f', start z0, target t); the submitted choices first in each range.
 CASES = {
-    r"\max(0, z)": ("[0, \\infty)", lambda z: np.maximum(0.0, z), lambda z: (z > 0) * 1.0, -1.0, 1.5),
+    r"\max(0, z)": ("[0, \\infty)", relu, relu_grad, -1.0, 1.5),
     r"\log(1 + e^{z})": ("[0, \\infty)", softplus, softplus_grad, -1.0, 1.5),
     r"e^{z}": ("[0, \\infty)", np.exp, np.exp, -1.0, 1.5),
     r"\min(0, z)": ("(-\\infty, 0]", lambda z: np.minimum(0.0, z), lambda z: (z < 0) * 1.0, 1.0, -1.5),
     r"-\log(1 + e^{-z})": ("(-\\infty, 0]", lambda z: -softplus(-z), lambda z: softplus_grad(-z), 1.0, -1.5),
-    r"a + (b-a)\,\sigma(z)": ("[a, b]", lambda z: A + (B - A) * sigmoid(z),
-                              lambda z: (B - A) * sigmoid_grad(z), 0.0, 1.0),
-    r"a + (b-a)\,\sigma(z),\ t = b": ("[a, b]", lambda z: A + (B - A) * sigmoid(z),
-                                       lambda z: (B - A) * sigmoid_grad(z), 0.0, B),
+    SCALED: ("[a, b]", scaled_sigmoid, scaled_sigmoid_grad, 0.0, 1.0),
+    SCALED_AT_B: ("[a, b]", scaled_sigmoid, scaled_sigmoid_grad, 0.0, B),
     r"\min(b, \max(a, z))": ("[a, b]", lambda z: np.clip(z, A, B), lambda z: ((z > A) & (z < B)) * 1.0, 3.0, 1.0),
 }
 
@@ -72,27 +84,27 @@ def plot_outputs(z, a, b):
 
 
 def publish(page):
-    a, b, lr, steps = INPUTS["a"], INPUTS["b"], INPUTS["lr"], INPUTS["steps"]
+    lr, steps = INPUTS["lr"], INPUTS["steps"]
     for name in ("a", "b", "lr", "steps"):
         page.input(name, INPUTS[name])
-    rows = []
-    for target_range, f, f_grad, z0, target in CASES.values():
+    rows, final = [], {}  # final: {case name: {"output": f(z) after descent, "loss": its loss}}
+    for name, (target_range, f, f_grad, z0, target) in CASES.items():
         first, z, loss = descend(f, f_grad, z0, target, lr, steps)
-        rows.append([z0, target, first, float(f(z)), loss])
+        final[name] = {"output": float(f(z)), "loss": loss}
+        rows.append([z0, target, first, final[name]["output"], loss])
     labels = [rf"{name} \text{{ on }} {case[0]}" for name, case in CASES.items()]
     # Gradient descent repeats one float64 formula: only roundoff differs between machines.
     page.table("descent_table", ["output $f(z)$", "start $z_0$", "target $t$", "gradient at $z_0$",
                                  "output after descent", "final loss"],
                labels, rows, digits=[2, 2, 6, 6, 2], rtol=1e-9, atol=1e-15)
-    rows = np.array(rows)
-    page.value("relu_stuck_loss", rows[0, 4], rtol=1e-9)
-    page.value("sigmoid_gap_at_b", b - rows[6, 3], digits=6, rtol=1e-6)
+    page.value("relu_stuck_loss", final[r"\max(0, z)"]["loss"], rtol=1e-9)
+    page.value("sigmoid_gap_at_b", B - final[SCALED_AT_B]["output"], digits=6, rtol=1e-6)
     grid = np.linspace(**INPUTS["z_grid"])
-    page.figure("outputs_plot", plot_outputs(grid, a, b),
+    page.figure("outputs_plot", plot_outputs(grid, A, B),
                 alt=(f"Three panels over pre-activation z from {grid[0]:g} to {grid[-1]:g}. Outputs from 0 to infinity: max(0, z) is "
                      f"flat at 0 for z < 0, softplus and exp stay positive and keep a slope everywhere. Outputs up to 0: "
-                     f"min(0, z) is flat at 0 for z > 0, -softplus(-z) stays negative with a slope. Outputs between {a:g} and {b:g}: "
-                     f"a + (b-a) sigmoid(z) runs from {A + (B - A) * sigmoid(grid[0]):.3f} to "
-                     f"{A + (B - A) * sigmoid(grid[-1]):.3f}, strictly inside, while clipping is flat below {a:g} and above {b:g}"),
+                     f"min(0, z) is flat at 0 for z > 0, -softplus(-z) stays negative with a slope. Outputs between {A:g} and {B:g}: "
+                     f"a + (b-a) sigmoid(z) runs from {scaled_sigmoid(grid[0]):.3f} to "
+                     f"{scaled_sigmoid(grid[-1]):.3f}, strictly inside, while clipping is flat below {A:g} and above {B:g}"),
                 caption=r"Candidate output activations, with the required range shaded. Where a curve is flat its "
                         r"derivative is zero: an example whose pre-activation lands there sends no gradient back through it.")

@@ -87,8 +87,9 @@ def publish(page):
     page.value("age_rms", rms[1], digits=2)
     page.value("raw_rms_ratio", rms[0] / rms[1], digits=1, rtol=1e-9)
 
+    targets = transforms(Y, income_max, age_max)
     names, rows = [], []
-    for name, (forward, _) in transforms(Y, income_max, age_max).items():
+    for name, (forward, _) in targets.items():
         names.append(rf"\text{{{name}}}")
         rows.append(shares(params, X, forward(Y)))
     rows = np.array(rows)
@@ -107,7 +108,7 @@ def publish(page):
 
     # A prediction made in standardized units means nothing until it is mapped back (shown for the
     # untrained network: the mapping, not the accuracy, is the point).
-    forward, inverse = transforms(Y, income_max, age_max)["standardized"]
+    inverse = targets["standardized"][1]
     Y_hat_std, _ = predict(params, X[:1])
     page.value("pred_std_units", Y_hat_std[0], digits=4, row=True, rtol=1e-9)
     page.value("pred_original_units", inverse(Y_hat_std)[0], digits=2, row=True, rtol=1e-9)

@@ -6,8 +6,8 @@ Batchnorm normalizes each of the F features over the m examples.
 
 import numpy as np
 
-from solutions.core.gradcheck import check_gradients, numerical_gradient
-from solutions.core.layers import batchnorm_backward, batchnorm_forward
+from solutions.core.gradcheck import STEP, check_gradients, numerical_gradient
+from solutions.core.layers import batchnorm_backward, batchnorm_columns
 
 INPUTS = {
     "m": 8,
@@ -24,15 +24,14 @@ INPUTS = {
 }
 
 
-def batchnorm(U, gamma, beta, eps):
-    """Return (out, caches): training-mode batchnorm of every column of U (m, F), one core call per feature."""
-    pairs = [batchnorm_forward(U[:, j], gamma[j], beta[j], eps) for j in range(U.shape[1])]
-    return np.column_stack([out for out, _ in pairs]), [cache for _, cache in pairs]
+def preactivation(X, W, b):
+    """Return U = X W^T + b, (m, F), for a batch X (m, D) of inputs as rows, W (F, D) and b (F,)."""
+    return np.asarray(X) @ np.asarray(W).T + np.asarray(b)
 
 
 def layer(X, W, b, gamma, beta, eps):
     """Return batchnorm(X W^T + b): the linear layer followed by training-mode batchnorm, (m, F)."""
-    return batchnorm(np.asarray(X) @ np.asarray(W).T + np.asarray(b), gamma, beta, eps)[0]
+    return batchnorm_columns(preactivation(X, W, b), gamma, beta, eps)[0]
 
 
 def loss(X, W, b, gamma, beta, eps, T):
@@ -40,18 +39,23 @@ def loss(X, W, b, gamma, beta, eps, T):
     return 0.5 * float(np.sum((layer(X, W, b, gamma, beta, eps) - T) ** 2))
 
 
+def grad_U(X, W, b, gamma, beta, eps, T):
+    """Return dL/dU (m, F) by backpropagation through batchnorm, one column (feature) at a time.
+
+    dL/d(layer output) = layer output - T, (m, F), for L = 1/2 sum (layer output - T)^2.
+    """
+    out, caches = batchnorm_columns(preactivation(X, W, b), gamma, beta, eps)
+    return np.column_stack([batchnorm_backward((out - T)[:, j], cache)[0] for j, cache in enumerate(caches)])
+
+
 def grad_b(X, W, b, gamma, beta, eps, T):
     """Return dL/db (F,) by backpropagation: dL/db_j = sum_i dL/dU_ij, the batch sum of batchnorm's input gradient."""
-    out, caches = batchnorm(np.asarray(X) @ np.asarray(W).T + np.asarray(b), gamma, beta, eps)
-    dU = np.column_stack([batchnorm_backward((out - T)[:, j], cache)[0] for j, cache in enumerate(caches)])
-    return dU.sum(axis=0)
+    return grad_U(X, W, b, gamma, beta, eps, T).sum(axis=0)
 
 
 def grad_W(X, W, b, gamma, beta, eps, T):
     """Return dL/dW (F, D) = dU^T X by backpropagation through batchnorm, to show the backward pass is not trivially zero."""
-    out, caches = batchnorm(np.asarray(X) @ np.asarray(W).T + np.asarray(b), gamma, beta, eps)
-    dU = np.column_stack([batchnorm_backward((out - T)[:, j], cache)[0] for j, cache in enumerate(caches)])
-    return dU.T @ np.asarray(X)
+    return grad_U(X, W, b, gamma, beta, eps, T).T @ np.asarray(X)
 
 
 def running_statistics(batches, W, b, momentum, start=(0.0, 1.0)):
@@ -61,7 +65,7 @@ def running_statistics(batches, W, b, momentum, start=(0.0, 1.0)):
     """
     mean, var = np.full(len(b), start[0]), np.full(len(b), start[1])
     for X in batches:
-        U = X @ np.asarray(W).T + np.asarray(b)
+        U = preactivation(X, W, b)
         mean = (1 - momentum) * mean + momentum * U.mean(axis=0)
         var = (1 - momentum) * var + momentum * U.var(axis=0, ddof=1)
     return mean, var
@@ -69,17 +73,15 @@ def running_statistics(batches, W, b, momentum, start=(0.0, 1.0)):
 
 def inference(X, W, b, gamma, beta, eps, mean, var):
     """Return gamma (X W^T + b - running mean) / sqrt(running var + eps) + beta, (m, F)."""
-    return np.asarray(gamma) * (X @ np.asarray(W).T + np.asarray(b) - mean) / np.sqrt(var + eps) + np.asarray(beta)
+    return np.asarray(gamma) * (preactivation(X, W, b) - mean) / np.sqrt(var + eps) + np.asarray(beta)
 
 
 def publish(page):
     W, gamma, beta, eps = (np.asarray(INPUTS[k], float) for k in ("W", "gamma", "beta", "eps"))
     m, F, D = INPUTS["m"], *W.shape
-    for name in ("W",):
-        page.input(name, INPUTS[name])
     for name in ("gamma", "beta", "b_check", "startup_batches"):
         page.input(name, INPUTS[name], row=True)
-    for name in ("m", "eps", "seed", "batches", "momentum"):
+    for name in ("W", "m", "eps", "seed", "batches", "momentum"):
         page.input(name, INPUTS[name])
 
     rng = np.random.default_rng(INPUTS["seed"])
@@ -91,7 +93,7 @@ def publish(page):
     # Training mode: the output for several b against b = 0.
     base = layer(X, W, np.zeros(F), gamma, beta, eps)
     biases = np.asarray(INPUTS["biases"], float)
-    rows = [[*b, *(X @ W.T + b).mean(axis=0), np.max(np.abs(layer(X, W, b, gamma, beta, eps) - base))] for b in biases]
+    rows = [[*b, *preactivation(X, W, b).mean(axis=0), np.max(np.abs(layer(X, W, b, gamma, beta, eps) - base))] for b in biases]
     # Roundoff grows with |b| (U - mean cancels about |b| / spread digits): claim agreement to 1e-12.
     page.table("invariance", ["case", "$b_1$", "$b_2$", r"batch mean $\mu_1$", r"batch mean $\mu_2$",
                               r"$\max \lvert \mathrm{BN}(Wx+b) - \mathrm{BN}(Wx) \rvert$"],
@@ -109,7 +111,7 @@ def publish(page):
     page.table("grad_b", ["entry", "backpropagation", "central difference"], ["\\partial L / \\partial b_1", "\\partial L / \\partial b_2"],
                np.column_stack([grad_b(X, W, b, gamma, beta, eps, T), numeric]), digits=[2, 2],
                rtol=[0, 0], atol=[1e-14, 1e-9], inputs=data + ("b_check",))
-    page.value("roundoff_scale", np.finfo(float).eps * L / 1e-6, digits=2, rtol=1e-12, inputs=data + ("b_check",))
+    page.value("roundoff_scale", np.finfo(float).eps * L / STEP, digits=2, rtol=1e-12, inputs=data + ("b_check",))
     checks = check_gradients(lambda q: loss(X, q["W"], b, gamma, beta, eps, T), {"W": W},
                              {"W": grad_W(X, W, b, gamma, beta, eps, T)})
     page.gradient_table("grad_W", checks, inputs=data + ("b_check",))

@@ -43,20 +43,23 @@ def publish(page):
     # Monte Carlo: the seed fixes the draws, so the key can hold the estimates exactly.
     mask = masks(np.random.default_rng(INPUTS["seed"]), p, INPUTS["samples"], w.size)
     page.value("keep_fraction", mask.mean(), inputs=("p", "samples", "seed"))
-    mean, se = mean_and_standard_error(dropped_weights(w, mask, p))
+    dropped = dropped_weights(w, mask, p)
+    mean, se = mean_and_standard_error(dropped)
     exact = (1 - p) * w
+    z_scores = (mean - exact) / se
     page.table("expectation", ["$i$", "$w_i$", "$(1-p)\\,w_i$", "Monte Carlo mean of $w_i'$",
                                "standard error", "$\\sqrt{p(1-p)}\\,\\lvert w_i\\rvert/\\sqrt{N}$", "(mean $-$ exact) / s.e."],
                [str(i + 1) for i in range(w.size)],
                np.column_stack([w, exact, mean, se, np.sqrt(p * (1 - p)) * np.abs(w) / np.sqrt(INPUTS["samples"]),
-                                (mean - exact) / se]),
+                                z_scores]),
                digits=[4, 4, 4, 5, 5, 2], inputs=("p", "w", "samples", "seed"))
-    page.value("max_z", np.max(np.abs((mean - exact) / se)), digits=2, inputs=("p", "w", "samples", "seed"))
+    page.value("max_z", np.max(np.abs(z_scores)), digits=2, inputs=("p", "w", "samples", "seed"))
 
     # The unit's pre-activation a = w' . x: its training mean against each inference rule.
-    train_mean, train_se = mean_and_standard_error(dropped_weights(w, mask, p) @ x)
+    train_mean, train_se = mean_and_standard_error(dropped @ x)
     inv_mean, inv_se = mean_and_standard_error(dropped_weights(w, mask, p, inverted=True) @ x)
-    rows = [[train_mean, train_se], [w @ x, 0.0], [(1 - p) * w @ x, 0.0], [inv_mean, inv_se], [w @ x, 0.0]]
+    a_expected = exact @ x  # E[a] = (1 - p) w . x
+    rows = [[train_mean, train_se], [w @ x, 0.0], [a_expected, 0.0], [inv_mean, inv_se], [w @ x, 0.0]]
     page.table("preactivation", ["rule", "pre-activation $a$", "standard error"],
                [r"\text{training: } m \odot w \text{ (mean over masks)}",
                 r"\text{inference: } w \text{ unchanged}",
@@ -65,8 +68,8 @@ def publish(page):
                 r"\text{inference after inverted dropout: } w"],
                np.array(rows), digits=[4, 4])
     # Inverted dropout reuses the same masks scaled by 1 / (1 - p), so its z-score is the same number.
-    page.value("z_train", (train_mean - (1 - p) * w @ x) / train_se, digits=2)
-    page.value("a_expected", (1 - p) * w @ x, inputs=("p", "w", "x"))
+    page.value("z_train", (train_mean - a_expected) / train_se, digits=2)
+    page.value("a_expected", a_expected, inputs=("p", "w", "x"))
     page.value("a_full", w @ x, inputs=("w", "x"))
     page.value("naive_ratio", 1 / (1 - p), inputs=("p",))
     page.value("var_w", p * (1 - p) * w**2, row=True, inputs=("p", "w"))

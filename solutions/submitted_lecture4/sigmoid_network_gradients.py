@@ -7,9 +7,8 @@ The skip adds s to z, so it needs K = H; the stated sizes are D = 3, H = K = 2.
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad
-from solutions.core.gradcheck import check_gradients, entry_label, numerical_gradient
-from solutions.core.layers import affine_backward, affine_forward
+from solutions.core.gradcheck import check_gradients, numerical_gradient
+from solutions.core.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
 
 INPUTS = {
     "x": [0.5, -1.0, 2.0],
@@ -23,18 +22,22 @@ PARAMS = ("{W_2}", "{b_2}", "{W_1}", "{b_1}")  # LaTeX names (braced, so that an
 
 
 def params_of(inputs):
-    """Return {LaTeX name: float array} of the four parameters in inputs."""
-    return {"{W_1}": np.asarray(inputs["W1"], float), "{b_1}": np.asarray(inputs["b1"], float),
-            "{W_2}": np.asarray(inputs["W2"], float), "{b_2}": np.asarray(inputs["b2"], float)}
+    """Return {LaTeX name: float array} of the four parameters in inputs, in PARAMS order.
+
+    "{W_2}" is inputs["W2"]: the letter and the digit of the LaTeX name.
+    """
+    return {name: np.asarray(inputs[name[1] + name[3]], float) for name in PARAMS}
 
 
 def forward(p, x, skip):
     """Return (s, z, y, caches): s (H,), z (K,), y (K,); skip=True adds s to z."""
     s, cache1 = affine_forward(np.asarray(x, float), p["{W_1}"], p["{b_1}"])
-    z, cache2 = affine_forward(sigmoid(s), p["{W_2}"], p["{b_2}"])
+    h, cache_h = sigmoid_forward(s)
+    z, cache2 = affine_forward(h, p["{W_2}"], p["{b_2}"])
     if skip:
         z = z + s
-    return s, z, sigmoid(z), (cache1, cache2)
+    y, cache_y = sigmoid_forward(z)
+    return s, z, y, (cache1, cache_h, cache2, cache_y)
 
 
 def loss(p, x, t, skip):
@@ -48,10 +51,10 @@ def backward(p, x, de_dy, skip):
     de/dz = de/dy * sigmoid'(z); de/dW2 = de/dz h^T; de/db2 = de/dz;
     de/ds = (W2^T de/dz) * sigmoid'(s) [+ de/dz with the skip]; de/dW1 = de/ds x^T; de/db1 = de/ds.
     """
-    s, z, _, (cache1, cache2) = forward(p, x, skip)
-    de_dz = np.asarray(de_dy, float) * sigmoid_grad(z)
+    _, _, _, (cache1, cache_h, cache2, cache_y) = forward(p, x, skip)
+    de_dz = sigmoid_backward(np.asarray(de_dy, float), cache_y)
     de_dh, de_dW2, de_db2 = affine_backward(de_dz, cache2)
-    de_ds = de_dh * sigmoid_grad(s) + (de_dz if skip else 0.0)  # the skip is a second path from s to z
+    de_ds = sigmoid_backward(de_dh, cache_h) + (de_dz if skip else 0.0)  # the skip is a second path from s to z
     _, de_dW1, de_db1 = affine_backward(de_ds, cache1)
     return {"{W_2}": de_dW2, "{b_2}": de_db2, "{W_1}": de_dW1, "{b_1}": de_db1}
 
@@ -85,7 +88,6 @@ def publish(page):
         page.input(name, INPUTS[name], row=True)
     page.value("s", forward(p, x, False)[0], row=True)
 
-    labels = [entry_label(name, index, p[name].shape) for name in PARAMS for index in np.ndindex(p[name].shape)]
     for skip, tag in ((False, "plain"), (True, "skip")):
         _, z, y, _ = forward(p, x, skip)
         page.value(f"z_{tag}", z, row=True)
@@ -94,10 +96,10 @@ def publish(page):
         grads, submitted = gradients(p, x, t, skip), submitted_gradients(p, x, skip)
         for name in PARAMS:
             page.value(f"grad_{name[1]}{name[3]}_{tag}", grads[name], digits=6, row=True)
-        ordered = {name: p[name] for name in PARAMS}
-        page.gradient_table(f"table_{tag}", check_gradients(lambda q: loss(q, x, t, skip), ordered, grads), wrt="e")
+        checks = check_gradients(lambda q: loss(q, x, t, skip), p, grads)  # p is in PARAMS order, as flat() is
+        page.gradient_table(f"table_{tag}", checks, wrt="e")
         page.table(f"submitted_{tag}", ["entry", "submitted formula", "central difference (truth)"],
-                   labels, np.column_stack([flat(submitted), flat(central_differences(p, x, t, skip))]),
+                   [row.label for row in checks], np.column_stack([flat(submitted), [row.numeric for row in checks]]),
                    digits=6, rtol=[1e-12, 1e-8], atol=[0, 1e-12])
         # The dropped factor, seen on b2: submitted / true = -1 / (y - t), entry by entry.
         page.value(f"ratio_b2_{tag}", submitted["{b_2}"] / grads["{b_2}"], row=True)
@@ -115,4 +117,4 @@ def publish(page):
 
     # With vectors the backward pass needs W2^T; W2 in its place gives another (wrong) hidden-layer gradient.
     s = forward(p, x, False)[0]
-    page.value("de_db1_untransposed", (p["{W_2}"] @ ((y - t) * sigmoid_grad(z))) * sigmoid_grad(s), digits=6, row=True)
+    page.value("de_db1_untransposed", sigmoid_backward(p["{W_2}"] @ sigmoid_backward(y - t, z), s), digits=6, row=True)
