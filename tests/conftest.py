@@ -1,5 +1,6 @@
 """Shared test helpers: building the site (or a modified copy of the project) into a temporary folder."""
 
+import functools
 import os
 import shutil
 import subprocess
@@ -11,7 +12,25 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Central differences with h = 1e-6 in float64 are accurate to about 1e-9 relative
+# (truncation h^2 ~ 1e-12, roundoff eps/h ~ 2e-10); 1e-7 leaves a margin and still fails
+# on any wrong formula, whose errors are of order one.
+FD_RTOL = 1e-7
 PROJECT_PARTS = ["mkdocs.yml", "docs", "solutions", "overrides"]
+
+
+@functools.cache
+def published(module):
+    """Return {name: answer-key value} for everything a problem module publishes.
+
+    Computed once per module for the whole session (publishing draws figures); callers must
+    not mutate it. ``published.__wrapped__(module)`` publishes afresh.
+    """
+    from solutions.core.publish import Page
+
+    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
+    module.publish(page)
+    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
 
 
 def site_prefix():

@@ -8,11 +8,8 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core import activations, figures, fmt, gradcheck, layers
+from tests.conftest import FD_RTOL
 
-# Central differences with h = 1e-6 in float64 are accurate to about 1e-9 relative
-# (truncation h^2 ~ 1e-12, roundoff eps/h ~ 2e-10); 1e-7 leaves a margin and still fails
-# on any wrong formula, whose errors are of order one.
-FD_RTOL = 1e-7
 GRID = np.linspace(-5, 5, 41)
 
 

@@ -7,16 +7,9 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core.gradcheck import numerical_gradient
-from solutions.core.publish import Page
 from solutions.discussion2 import computation_graph as cg
 from solutions.discussion2 import map_ridge, relu_derivatives as rd
-
-
-def published(module):
-    """Return {name: key value} for everything a module publishes."""
-    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
-    module.publish(page)
-    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+from tests.conftest import FD_RTOL, published
 
 
 # --------------------------------------------------------------- problem 1: ReLU derivatives
@@ -200,7 +193,7 @@ def test_graph_backward_matches_central_differences_of_the_written_out_loss(name
     numeric = numerical_gradient(lambda v: bce_loss(**{**POINT, name: v}), POINT[name])
     # Central differences in float64 of an order-one smooth function: about 1e-9 relative; the
     # zero gradients of the switched-off unit are zero to ~1e-11 absolute.
-    assert_allclose(grads[name], numeric, rtol=1e-7, atol=1e-9)
+    assert_allclose(grads[name], numeric, rtol=FD_RTOL, atol=1e-9)
 
 
 def test_loss_matches_the_written_out_network_and_dJ_dz2_is_yhat_minus_y():
@@ -255,7 +248,7 @@ def test_sigmoid_hidden_variant_replaces_the_mask_by_h_times_one_minus_h(name):
     dz1 = (W2.T @ dz2) * h * (1 - h)
     formulas = {"W1": np.outer(dz1, x), "b1": dz1, "x": W1.T @ dz1 + dz2}
     numeric = numerical_gradient(lambda v: loss(**{**POINT, name: v}), POINT[name])
-    assert_allclose(formulas[name], numeric, rtol=1e-7, atol=1e-9)  # central differences, as above
+    assert_allclose(formulas[name], numeric, rtol=FD_RTOL, atol=1e-9)  # central differences, as above
 
 
 @pytest.mark.parametrize("m", [1, 3, 64, 1024])
@@ -385,4 +378,4 @@ def test_log_posterior_gradient_matches_central_differences(data):
     for w in rng.normal(size=(3, 2)):
         numeric = numerical_gradient(lambda v: map_ridge.neg_log_posterior(v, X, y, lam), w)
         # A quadratic: central differences are exact up to roundoff ~ eps f / h ~ 1e-9 relative.
-        assert_allclose(map_ridge.neg_log_posterior_grad(w, X, y, lam), numeric, rtol=1e-7, atol=1e-9)
+        assert_allclose(map_ridge.neg_log_posterior_grad(w, X, y, lam), numeric, rtol=FD_RTOL, atol=1e-9)

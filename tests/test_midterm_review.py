@@ -8,6 +8,7 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.midterm_review import batchnorm, mean_only_batchnorm, ridge, sigmoid_network
+from tests.conftest import published
 
 # --------------------------------------------------------------- problem 1
 
@@ -36,7 +37,7 @@ def symbolic_network():
 
 
 def point():
-    return {name: sigmoid_network.INPUTS[name] for name in ("x", "y_true", "A", "b", "C", "d")}
+    return {name: sigmoid_network.INPUTS[name] for name in sigmoid_network.POINT}
 
 
 def test_loss_matches_sympy(symbolic_network):
@@ -154,10 +155,3 @@ def test_mean_only_jacobian_by_hand():
     J = mean_only_batchnorm.jacobian(4, 1.5)
     assert_allclose(J, np.where(np.eye(4) == 1, 9 / 8, -3 / 8), rtol=1e-15)
 
-
-def published(module):
-    """Return {name: key value} for everything a module publishes."""
-    from solutions.core.publish import Page
-    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
-    module.publish(page)
-    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}

@@ -1,6 +1,5 @@
 """Section 08 answers against independent sources: sympy, central differences, hand calculations, identities."""
 
-import functools
 
 import numpy as np
 import pytest
@@ -8,19 +7,8 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core.gradcheck import numerical_gradient, numerical_jacobian
-from solutions.core.publish import Page
 from solutions.section08 import chain_rule_warm_up, forward_backward, jacobian_chain_rule, zero_initialization
-
-# Central differences in float64 with h = 1e-6 on functions of order one: error ~1e-9 relative.
-FD_RTOL = 1e-7
-
-
-@functools.cache
-def published(module):
-    """Return {name: key value} for everything a module publishes (computed once per module; do not mutate)."""
-    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
-    module.publish(page)
-    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+from tests.conftest import FD_RTOL, published
 
 
 # --------------------------------------------------------------- problem 1

@@ -8,20 +8,9 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core.gradcheck import numerical_gradient
-from solutions.core.publish import Page
 from solutions.submitted_homework4 import (chain_rule, network_gradients, output_activations, randomness,
                                            skip_connections, small_batch_norm, target_scaling)
-
-# Central differences in float64 with h = 1e-6 agree with the exact derivative to ~1e-9 relative
-# for functions of order one; rtol 1e-7 leaves room for larger curvature without hiding a wrong formula.
-FD_RTOL = 1e-7
-
-
-def published(module):
-    """Return {name: key value} for everything a module publishes."""
-    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
-    module.publish(page)
-    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+from tests.conftest import FD_RTOL, published
 
 
 # --------------------------------------------------------------- question 1

@@ -6,16 +6,9 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from solutions.core.gradcheck import numerical_gradient
-from solutions.core.publish import Page
 from solutions.submitted_lecture4 import batchnorm_bias, dropout
 from solutions.submitted_lecture4 import sigmoid_network_gradients as net
-
-
-def published(module):
-    """Return {name: key value} for everything a module publishes."""
-    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
-    module.publish(page)
-    return {name: item.entry["value"] for name, item in page.items.items() if item.entry}
+from tests.conftest import FD_RTOL, published
 
 
 # --------------------------------------------------------------- problem 1: sympy differentiates the network
@@ -106,7 +99,7 @@ def test_skip_gradients_by_central_differences_of_the_core_checker():
     grads = net.gradients(p, x, t, True)
     for name in net.PARAMS:
         numeric = numerical_gradient(lambda v, name=name: net.loss({**p, name: v}, x, t, True), p[name])
-        assert_allclose(grads[name], numeric, rtol=1e-7, atol=1e-10)  # central differences: ~1e-9 relative
+        assert_allclose(grads[name], numeric, rtol=FD_RTOL, atol=1e-10)  # central differences: ~1e-9 relative
 
 
 # --------------------------------------------------------------- problem 2: dropout
