@@ -379,3 +379,8 @@ def test_log_posterior_gradient_matches_central_differences(data):
         numeric = numerical_gradient(lambda v: map_ridge.neg_log_posterior(v, X, y, lam), w)
         # A quadratic: central differences are exact up to roundoff ~ eps f / h ~ 1e-9 relative.
         assert_allclose(map_ridge.neg_log_posterior_grad(w, X, y, lam), numeric, rtol=FD_RTOL, atol=1e-9)
+
+
+def test_stated_number_of_features_is_that_of_the_data():
+    values = published(map_ridge)
+    assert values["p"] == np.shape(values["X"])[1] == len(values["w_true"])

@@ -211,3 +211,11 @@ def test_published_training_mode_invariance_is_at_roundoff():
     assert np.max(np.array(page["invariance"])[:, -1]) < 1e-12
     assert page["invariance_no_affine"] < 1e-12
     assert np.max(np.abs(page["grad_b"])) < page["roundoff_scale"]
+
+
+def test_stated_sizes_are_those_of_the_weights():
+    # W1 is H x D and W2 is K x H: read off the stated matrices, not the module's sizes.
+    sizes = published(net)
+    W1, W2 = np.array(net.INPUTS["W1"]), np.array(net.INPUTS["W2"])
+    assert (sizes["D"], sizes["H"], sizes["K"]) == (len(net.INPUTS["x"]), len(W1), len(W2))
+    assert W1.shape[0] == W2.shape[1] == sizes["H"] == sizes["K"]  # the skip needs H = K

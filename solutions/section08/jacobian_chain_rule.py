@@ -113,6 +113,10 @@ def publish(page):
     page.input("W", INPUTS["W"])
     page.input("u", INPUTS["u"], row=True)
     page.input("target", INPUTS["target"], row=True)
+    y = g_a(x)
+    for name, size in (("ell", x.size), ("n_a", y.size), ("m_a", f_a(y).size), ("p", W.shape[0]), ("q", W.shape[1]),
+                       ("pq", W.size)):
+        page.value(name, size, inputs=("x",) if name in ("ell", "n_a", "m_a") else ("W",))
 
     # (a) J_f at g(x), times J_g at x, against central differences of f(g(x)).
     y = g_a(x)

@@ -37,9 +37,12 @@ def random_params(rng, d, h, scale):
             "W1": scale * rng.normal(size=(1, h)), "b1": 0.0}
 
 
+HALF_WIDTH = 2.0  # inputs are drawn from [-HALF_WIDTH, HALF_WIDTH]^d
+
+
 def make_data(rng, n, d):
     """Return (X (n, d), t (n,)): inputs uniform on [-2, 2]^d, targets a bump that no single sigmoid unit fits."""
-    X = rng.uniform(-2.0, 2.0, size=(n, d))
+    X = rng.uniform(-HALF_WIDTH, HALF_WIDTH, size=(n, d))
     return X, np.exp(-np.sum(X**2, axis=1))
 
 
@@ -143,6 +146,7 @@ def publish(page):
     for name in ("x", "d", "h", "constant", "seed", "n_samples", "init_scale", "learning_rate", "steps"):
         page.input(name, INPUTS[name])
     x, d, h = INPUTS["x"], INPUTS["d"], INPUTS["h"]
+    page.value("half_width", HALF_WIDTH, inputs=())
 
     # (a), (b): one forward and backward pass of problem 2.1's network from all-zero parameters.
     for prefix, value in (("zero", 0.0), ("const", INPUTS["constant"])):
