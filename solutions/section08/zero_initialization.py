@@ -146,7 +146,7 @@ def publish(page):
     for name in ("x", "d", "h", "constant", "seed", "n_samples", "init_scale", "learning_rate", "steps"):
         page.input(name, INPUTS[name])
     x, d, h = INPUTS["x"], INPUTS["d"], INPUTS["h"]
-    page.value("half_width", HALF_WIDTH, inputs=())
+    page.input("half_width", HALF_WIDTH)  # a stated choice of the data, like the entries of INPUTS
 
     # (a), (b): one forward and backward pass of problem 2.1's network from all-zero parameters.
     for prefix, value in (("zero", 0.0), ("const", INPUTS["constant"])):
