@@ -3,7 +3,8 @@ tests live, and what the site says about it (the provenance line of each problem
 table of sets with their verification status on the landing page).
 
 A set is a package ``solutions/<set>/`` whose ``__init__.py`` defines TITLE, COURSE and
-SOURCE; each of its problems is a module in it, named by a page's front matter.
+SOURCE, and RELEASED = False while only its problem statements may be published; each of
+its problems is a module in it, named by a page's front matter.
 """
 
 import html
@@ -31,6 +32,7 @@ class ProblemSet:
     title: str
     course: str
     source: str  # the source document, e.g. "Midterm Review: Basics handout"
+    released: bool = True  # False: the site shows the problem statements only, no solutions
 
     @property
     def tests(self):
@@ -46,7 +48,10 @@ def problem_set(module):
     if missing:
         raise SolutionError(f"{PACKAGE}/{name}/__init__.py must define {', '.join(missing)} "
                             f"(strings naming the set, its course and its source document)")
-    return ProblemSet(name, package.TITLE, package.COURSE, package.SOURCE)
+    released = getattr(package, "RELEASED", True)
+    if not isinstance(released, bool):
+        raise SolutionError(f"{PACKAGE}/{name}/__init__.py: RELEASED must be True or False, not {released!r}")
+    return ProblemSet(name, package.TITLE, package.COURSE, package.SOURCE, released)
 
 
 def module_path(module):
