@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from solutions import __main__ as cli
-from solutions.core import answerkey
+from solutions.core import answerkey, errata
 
 
 def test_committed_key_matches_recomputation():
@@ -36,6 +36,8 @@ def key_copy(tmp_path, monkeypatch):
     shutil.copy(answerkey.KEY_PATH, path)
     monkeypatch.setattr(answerkey, "KEY_PATH", path)
     monkeypatch.setattr(answerkey, "ROOT", tmp_path)
+    shutil.copy(errata.PATH, tmp_path / "errata.yml")
+    monkeypatch.setattr(errata, "PATH", tmp_path / "errata.yml")
     return path
 
 
@@ -74,9 +76,18 @@ def test_check_reports_removed_and_added_ids(key_copy, capsys):
     assert "midterm_review.batchnorm.std: new value 3.0" in out
 
 
-def test_regenerate_prints_old_to_new_and_rewrites_the_key(key_copy, capsys):
+def test_regenerate_refuses_to_change_a_published_value_without_an_erratum(key_copy, capsys):
     alter(key_copy, "midterm_review.batchnorm.mean", 5.5)
-    assert cli.main(["regenerate"]) == 0
+    before = key_copy.read_bytes()
+    assert cli.main(["regenerate"]) == 1
+    err = capsys.readouterr().err
+    assert "midterm_review.batchnorm.mean: 5.5 -> 6.0" in err and "--erratum" in err
+    assert key_copy.read_bytes() == before
+
+
+def test_regenerate_with_an_erratum_prints_old_to_new_and_rewrites_the_key(key_copy, capsys):
+    alter(key_copy, "midterm_review.batchnorm.mean", 5.5)
+    assert cli.main(["regenerate", "--erratum", "The mean was misprinted."]) == 0
     assert "midterm_review.batchnorm.mean: 5.5 -> 6.0" in capsys.readouterr().out
     assert cli.main(["check"]) == 0
 

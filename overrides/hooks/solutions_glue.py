@@ -49,7 +49,7 @@ def on_config(config):
 def on_pre_build(config):
     global _catalog, _key
     _forget_solutions()
-    from solutions.core import answerkey
+    from solutions.core import answerkey, errata
     from solutions.core.publish import SolutionError
 
     try:
@@ -57,7 +57,12 @@ def on_pre_build(config):
     except SolutionError as exc:
         raise PluginError(str(exc)) from exc
     _key = _catalog.key()
-    changes = answerkey.diff(answerkey.load(), _key)
+    committed = answerkey.load()
+    disagreements = errata.disagreements(_catalog.errata, committed)
+    if disagreements:
+        raise PluginError("solutions/errata.yml disagrees with the committed answer key solutions/answers.json:\n  "
+                          + "\n  ".join(disagreements))
+    changes = answerkey.diff(committed, _key)
     if changes:
         listed = "\n  ".join(str(change) for change in changes[:20])
         more = f"\n  ... and {len(changes) - 20} more" if len(changes) > 20 else ""
@@ -81,7 +86,7 @@ def on_files(files, config):
 
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
-    files.append(File.generated(config, "answers.json", content=answerkey.dumps(_key)))
+    files.append(File.generated(config, "answers.json", content=answerkey.dumps(_catalog.public_key())))
     for uri, markdown in sets.handouts(_catalog, _blob_url(config)).items():
         files.append(File.generated(config, uri, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
     return files
@@ -90,8 +95,4 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     from solutions.core import sets
 
-    src_uri = page.file.src_uri
-    markdown = _catalog.render(src_uri, markdown, {})
-    if src_uri not in _catalog.pages:
-        return markdown
-    return sets.with_provenance(markdown, _catalog.pages[src_uri].module, _blob_url(config), src_uri)
+    return sets.published_markdown(_catalog, page.file.src_uri, markdown, _blob_url(config))

@@ -10,7 +10,7 @@ import numpy as np
 import yaml
 from mkdocs.utils.meta import get_data
 
-from solutions.core import sets
+from solutions.core import errata, sets
 from solutions.core.publish import Catalog, SolutionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,14 +48,18 @@ def compute(docs_dir=DOCS):
 
     Raises SolutionError naming the module or page at fault: a module that fails, a page
     using a name its module does not publish, a published name that no page shows, a set
-    without its metadata, or a gradient table whose check fails.
+    without its metadata, a gradient table whose check fails, an unreleased set whose
+    statement shows an answer, or a malformed errata register.
     """
     pages = read_pages(docs_dir)
     modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
     catalog = Catalog.collect(modules)
     catalog.sources, catalog.order = pages, nav(Path(docs_dir).parent / "mkdocs.yml")
+    catalog.errata = errata.load()
     catalog.site["sets"] = sets.overview(catalog)
+    catalog.site["errata"] = sets.errata_page(catalog)
     catalog.check(pages)
+    sets.withhold_unreleased(catalog)
     return catalog
 
 
@@ -95,6 +99,8 @@ class Change:
     new: object
 
     def __str__(self):
+        if self.where:
+            return f"{self.id}{self.where}: {self.old} -> {self.new}"
         if self.old is None:
             return f"{self.id}: new value {self.new}"
         if self.new is None:
@@ -163,3 +169,25 @@ def merge(old_key, new_key):
         unchanged = old is not None and not value_changes(id_, old["value"], entry["value"], entry["rtol"], entry["atol"])
         merged[id_] = {**entry, "value": old["value"]} if unchanged else entry
     return merged
+
+
+def _released(id_):
+    """Return whether the set of an answer-key id is released (True if its set no longer exists)."""
+    try:
+        return sets.problem_set(id_.rsplit(".", 1)[0]).released
+    except (ImportError, SolutionError):
+        return True
+
+
+def protected(old_key, new_key):
+    """Return the ids whose published value would change: in a released set, changed beyond tolerance or removed.
+
+    New ids, and ids of sets not yet released, change freely; such changes need no erratum.
+    """
+    ids = []
+    for id_, old in sorted(old_key.items()):
+        new = new_key.get(id_)
+        changed = new is None or value_changes(id_, old["value"], new["value"], new["rtol"], new["atol"])
+        if changed and _released(id_):
+            ids.append(id_)
+    return ids

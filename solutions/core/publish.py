@@ -55,6 +55,7 @@ class Item:
     markdown: str
     entry: dict | None = None
     files: tuple = ()  # ((site uri, svg bytes), ...) for a figure: its light and dark drawings
+    statement: bool = False  # part of the problem's statement, published even while its set is unreleased
 
 
 def page_url(src_uri):
@@ -99,25 +100,32 @@ class Page:
             **extra,
         }
 
-    def value(self, name, x, *, digits=fmt.DIGITS, row=False, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"]):
+    def value(self, name, x, *, digits=fmt.DIGITS, row=False, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"],
+              statement=False):
         """Publish a number, vector or matrix; its placeholder becomes LaTeX (write it inside $...$).
 
         A vector is shown as a column, or as a row with row=True (easier to read inside a sentence).
         inputs: what the value was computed from, for the answer key: a dict, or a tuple of
         names in the module's INPUTS; by default all of INPUTS. rtol, atol: how closely a
-        recomputation must agree with the committed key.
+        recomputation must agree with the committed key. statement=True: the value belongs to
+        the problem's statement (it answers nothing), so it is shown before solutions are released.
         """
-        self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol)))
+        extra = {"statement": True} if statement else {}
+        self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol, **extra),
+                       statement=statement))
 
     def input(self, name, x, *, row=False):
         """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
-        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"])))
+        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"]),
+                       statement=True))
 
-    def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None):
+    def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None,
+              statement=False):
         """Publish a table of numbers with a label per row; rtol and atol may be given per column.
 
         columns: header of each column, the first being the label column's (markdown).
         labels: LaTeX label of each row. rows: (n_rows, n_columns - 1) numbers.
+        statement: as for value().
         """
         rows = np.asarray(rows, dtype=float)
         if rows.ndim != 2 or rows.shape != (len(labels), len(columns) - 1):
@@ -126,8 +134,9 @@ class Page:
         digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
         cells = [[f"${label}$"] + [f"${fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
                  for label, row in zip(labels, rows)]
-        entry = self._entry("table", rows, inputs, rtol, atol, columns=list(columns), rows=list(labels))
-        self._add(Item(name, fmt.markdown_table(columns, cells), entry))
+        entry = self._entry("table", rows, inputs, rtol, atol, columns=list(columns), rows=list(labels),
+                            **({"statement": True} if statement else {}))
+        self._add(Item(name, fmt.markdown_table(columns, cells), entry, statement=statement))
 
     def gradient_table(self, name, checks, *, wrt="L", inputs=None):
         """Publish gradient-check rows (analytic, central difference, relative error) as a table.
@@ -228,6 +237,8 @@ class Catalog:
     site: dict = field(default_factory=dict)  # name -> markdown, placed on any page as {{ site.<name> }}
     sources: dict = field(default_factory=dict)  # src_uri -> markdown of every page, as read
     order: list = field(default_factory=list)  # src_uris in the order of the site's nav
+    withheld: set = field(default_factory=set)  # ids the site must not publish (solutions of unreleased sets)
+    errata: list = field(default_factory=list)  # the errata register's entries, oldest first
 
     @classmethod
     def collect(cls, modules_by_page):
@@ -244,9 +255,14 @@ class Catalog:
         return {f"{page.module}.{item.name}": item.entry
                 for page in self.pages.values() for item in page.items.values() if item.entry is not None}
 
+    def public_key(self):
+        """Return the answer key as the site publishes it: without the withheld ids."""
+        return {id_: entry for id_, entry in self.key().items() if id_ not in self.withheld}
+
     def figures(self):
-        """Return [(site uri, svg bytes)] for every file of every published figure."""
-        return [file for page in self.pages.values() for item in page.items.values() for file in item.files]
+        """Return [(site uri, svg bytes)] for every file of every figure the site publishes."""
+        return [file for page in self.pages.values() for item in page.items.values()
+                if f"{page.module}.{item.name}" not in self.withheld for file in item.files]
 
     def render(self, src_uri, markdown, used):
         """Return a page's markdown with its placeholders filled; a page with no module may use only {{ site.* }}."""

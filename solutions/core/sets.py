@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from mkdocs.utils.meta import get_data
 
-from solutions.core import fmt
+from solutions.core import errata, fmt
 from solutions.core.publish import PACKAGE, PACKAGE_DIR, SolutionError, page_url
 
 ROOT = PACKAGE_DIR.parent
@@ -24,6 +24,11 @@ METADATA = ("TITLE", "COURSE", "SOURCE")
 HANDOUT = "print.md"  # each set's printable handout, generated beside its pages
 GRADIENT_COLUMNS = ["analytic", "central difference", "relative error"]
 AGREES = 1e-6  # central differences in float64 agree with a correct gradient to ~1e-9; a wrong one is off by far more
+# A solution is a collapsible "success" block (`??? success "Solution"`, "Verification", ...):
+# the marker line and everything indented under it.
+SOLUTION_BLOCK = re.compile(r"^([ \t]*)\?\?\?\+? success\b")
+UNRELEASED = ('!!! info "Solutions not yet released"\n\n'
+              "    This set is published as problems only; its solutions will appear here once released.")
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,108 @@ def handouts(catalog, blob_url):
             if PurePosixPath(src).parent.as_posix() != folder:
                 continue
             body, _ = get_data(catalog.sources[src])
-            body = with_provenance(catalog.render(src, body, {}), catalog.pages[src].module, blob_url)
+            body = published_markdown(catalog, src, body, blob_url, handout=True)
             body = re.sub(r"^(#+) ", r"#\1 ", body, flags=re.M)
             parts.append(re.sub(r"^(\s*)\?\?\? ", r"\1???+ ", body, flags=re.M))  # collapsed -> open
         result[handout_uri(folder)] = "\n\n".join(parts) + "\n"
     return result
+
+
+def statement_only(markdown):
+    """Return markdown without its solution blocks: the problem statement (and figures outside them)."""
+    kept, skip = [], None
+    for line in markdown.splitlines(keepends=True):
+        if skip is not None:
+            indent = len(line) - len(line.lstrip(" \t"))
+            if not line.strip() or indent > skip:
+                continue
+            skip = None
+        marker = SOLUTION_BLOCK.match(line)
+        if marker:
+            skip = len(marker.group(1))
+            continue
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", _without_empty_sections("".join(kept)))
+
+
+def _without_empty_sections(markdown):
+    """Return markdown without the headings (below the title) left with nothing under them."""
+    heading = re.compile(r"^(#{2,6}) ")
+    while True:
+        lines = markdown.splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            match = heading.match(line)
+            if not match:
+                continue
+            rest = next((later for later in lines[i + 1:] if later.strip()), "")
+            following = re.match(r"^(#+) ", rest)
+            if not rest or (following and len(following.group(1)) <= len(match.group(1))):
+                markdown = "".join(lines[:i] + lines[i + 1:])
+                break
+        else:
+            return markdown
+
+
+def released(catalog, src_uri):
+    """Return whether a page's solutions may be published (True for pages with no problem module)."""
+    page = catalog.pages.get(src_uri)
+    return page is None or problem_set(page.module).released
+
+
+def withhold_unreleased(catalog):
+    """Mark in catalog.withheld the ids of every item that a set not yet released must not publish.
+
+    Its pages keep their statements: a value placed outside the solution blocks must be a stated
+    input (page.input), a figure, or published with statement=True; anything else would
+    publish an answer, and raises SolutionError.
+    """
+    for src_uri, page in sorted(catalog.pages.items()):
+        if released(catalog, src_uri):
+            continue
+        used = {}
+        catalog.render(src_uri, statement_only(get_data(catalog.sources[src_uri])[0]), used)
+        shown = used.get(src_uri, set())
+        leaks = sorted(name for name in shown if page.items[name].entry and not page.items[name].statement)
+        if leaks:
+            raise SolutionError(f"page {src_uri}: its set is not released, but {', '.join(leaks)} "
+                                "is shown outside a solution block (move it into a `??? success` block, or publish it with statement=True if it answers nothing)")
+        catalog.withheld |= {f"{page.module}.{name}" for name in page.items if name not in shown}
+
+
+def published_markdown(catalog, src_uri, markdown, blob_url, handout=False):
+    """Return a page's markdown (without front matter) as the site publishes it.
+
+    Placeholders are filled; a problem's page gets its provenance line and, if it was
+    corrected, a line linking its errata; the page of a set not yet released keeps only its
+    statement. handout: for the set's handout (no link to the handout, nor to the errata).
+    """
+    page = catalog.pages.get(src_uri)
+    if page is None:
+        return catalog.render(src_uri, markdown, {})
+    if not released(catalog, src_uri):
+        markdown = statement_only(markdown)
+    markdown = with_provenance(catalog.render(src_uri, markdown, {}), page.module, blob_url,
+                               None if handout else src_uri)
+    if not released(catalog, src_uri):
+        return _under_provenance(markdown, UNRELEASED)
+    corrected = "" if handout else errata.note(catalog.errata, page.module, src_uri)
+    return _under_provenance(markdown, corrected) if corrected else markdown
+
+
+def _under_provenance(markdown, block):
+    line = re.search(r'^<p class="provenance">.*$', markdown, re.M)
+    return f"{markdown[:line.end()]}\n\n{block}\n{markdown[line.end():]}"
+
+
+def errata_page(catalog):
+    """Return the errata page's markdown (links relative to the top of docs/, where the page is)."""
+    pages = {page.module: src for src, page in catalog.pages.items()}
+    titles = {}
+    for module, src in pages.items():
+        heading = re.search(r"^# (.+)$", get_data(catalog.sources.get(src, ""))[0], re.M)
+        titles[src] = f"{problem_set(module).title}, {heading.group(1).strip() if heading else src}"
+    released_sets = {page.module.split(".")[0]: released(catalog, src) for src, page in catalog.pages.items()}
+    return errata.page(catalog.errata, pages, titles, lambda name: released_sets.get(name, False))
 
 
 def count_tests(path):
@@ -175,7 +277,9 @@ def overview(catalog):
         checks = [f"{summary['gradients']} gradient checks"] if summary["gradients"] else []
         checks.append(f"{count_tests(problem_set_.tests)} tests")
         rows.append([f"[{problem_set_.title}]({folder}/index.md)", problem_set_.course,
-                     str(summary["problems"]), str(summary["values"]), "✓ " + ", ".join(checks),
+                     "released" if problem_set_.released else "problems only",
+                     str(summary["problems"]), str(summary["values"]) if problem_set_.released else "–",
+                     "✓ " + ", ".join(checks),
                      f"[handout]({handout_uri(folder)})"])
-    return fmt.markdown_table(["Set", "Course", "Problems", "Values", "Verified", "Print"], rows,
-                              align="llrrll")
+    return fmt.markdown_table(["Set", "Course", "Solutions", "Problems", "Values", "Verified", "Print"], rows,
+                              align="lllrrll")

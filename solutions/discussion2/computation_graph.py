@@ -254,7 +254,8 @@ def publish(page):
     shapes = shapes_of(d, m)
     listed = ("x", "W1", "b1", "z1", "h", "W2", "b2", "u", "z2", "yhat", "y")
     page.table("shapes", ["value", "rows", "columns"], [NODES[n].tex for n in listed],
-               [[shapes[n][0], shapes[n][1] if len(shapes[n]) > 1 else 1] for n in listed], inputs=("x", "W1"))
+               [[shapes[n][0], shapes[n][1] if len(shapes[n]) > 1 else 1] for n in listed], inputs=("x", "W1"),
+               statement=True)
     params = {SYMBOL[n]: sources[n] for n in SYMBOL}
     checks = check_gradients(lambda p: loss({**sources, **{n: p[SYMBOL[n]] for n in SYMBOL}}), params,
                              {SYMBOL[n]: grads[n] for n in SYMBOL})

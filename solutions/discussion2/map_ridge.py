@@ -105,7 +105,7 @@ def publish(page):
     page.value("X", X, inputs=data)
     page.value("y", y, row=True, inputs=data)
     page.value("w_true", w_true, row=True, inputs=data)
-    page.value("p", X.shape[1], inputs=data)
+    page.value("p", X.shape[1], inputs=data, statement=True)
 
     w_closed = ridge_closed_form(X, y, lam)
     w_opt, grad_norm = map_by_optimizer(X, y, lam)

@@ -90,9 +90,9 @@ def publish(page):
 
     # (b)-(e) every gradient at the sample point, checked against central differences.
     y_pred, z = forward(point["x"], point["A"], point["b"], point["C"], point["d"])
-    page.value("z", z, row=True, inputs=POINT)
-    page.value("y_pred", y_pred, inputs=POINT)
-    page.value("loss", loss(**point), digits=6, inputs=POINT)
+    page.value("z", z, row=True, inputs=POINT, statement=True)
+    page.value("y_pred", y_pred, inputs=POINT, statement=True)
+    page.value("loss", loss(**point), digits=6, inputs=POINT, statement=True)
     grads = gradients(**point)
     for symbol in ("d", "C", "b", "A"):
         page.value(f"dL_d{symbol}", grads[symbol], digits=6, row=True, inputs=POINT)

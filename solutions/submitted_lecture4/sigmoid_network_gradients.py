@@ -89,7 +89,7 @@ def publish(page):
     page.value("s", forward(p, x, False)[0], row=True)
     H, D = np.shape(INPUTS["W1"])
     for name, size in (("D", D), ("H", H), ("K", np.shape(INPUTS["W2"])[0])):
-        page.value(name, size, inputs=("W1", "W2"))
+        page.value(name, size, inputs=("W1", "W2"), statement=True)
 
     for skip, tag in ((False, "plain"), (True, "skip")):
         _, z, y, _ = forward(p, x, skip)
