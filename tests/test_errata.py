@@ -123,18 +123,26 @@ def test_statement_only_drops_solution_blocks_and_the_headings_they_leave_empty(
 
 @pytest.fixture(scope="module")
 def corrected(tmp_path_factory):
-    """A copy of the project walked through one correction; returns (project, site, outputs by step)."""
+    """A copy of the project walked through one correction; returns (project, site, outputs by step).
+
+    The copy first publishes a mistake (batchnorm's variance over m - 1 instead of m, its key
+    written as a release would have been); the correction then restores the formula.
+    """
     project = copy_project(tmp_path_factory.mktemp("errata") / "project")
     register, key = project / "solutions/errata.yml", project / "solutions/answers.json"
-    steps = {}
-    # The "mistake" this erratum corrects: batchnorm's variance over m - 1 instead of m.
-    edit(project / "solutions/midterm_review/batchnorm.py", "var = ((x - mean) ** 2).mean()",
-         "var = ((x - mean) ** 2).sum() / (x.size - 1)")
+    module = project / "solutions/midterm_review/batchnorm.py"
+    right, wrong = "var = ((x - mean) ** 2).mean()", "var = ((x - mean) ** 2).sum() / (x.size - 1)"
+    edit(module, right, wrong)
+    published = subprocess.run([sys.executable, "-c", "from solutions.core import answerkey; "
+                                "answerkey.save(answerkey.compute().key())"], cwd=project)
+    assert published.returncode == 0
+    steps = {"check_before": run_cli(project, "check")}
+    edit(module, wrong, right)  # the fix
     steps["check"] = run_cli(project, "check")
     before = (register.read_bytes(), key.read_bytes())
     steps["refused"] = run_cli(project, "regenerate")
     steps["untouched"] = (register.read_bytes(), key.read_bytes()) == before
-    steps["recorded"] = run_cli(project, "regenerate", "--erratum", "The variance divided by m - 1.",
+    steps["recorded"] = run_cli(project, "regenerate", "--erratum", "The variance was divided by m - 1.",
                                 "--date", "2026-11-20")
     steps["check_after"] = run_cli(project, "check")
     site = project / "site"
@@ -142,19 +150,21 @@ def corrected(tmp_path_factory):
     return project, site, steps
 
 
-def test_a_changed_value_fails_check_naming_its_ids(corrected):
-    result = corrected[2]["check"]
+def test_a_corrected_value_fails_check_naming_its_ids(corrected):
+    steps = corrected[2]
+    assert steps["check_before"].returncode == 0, steps["check_before"].stdout  # the mistake, as published
+    result = steps["check"]
     assert result.returncode == 1
-    # {1, 7, 7, 9}: mean 6, squared deviations 25 + 1 + 1 + 9 = 36, so 36 / 4 = 9 becomes 36 / 3 = 12.
-    assert "midterm_review.batchnorm.var: 9.0 -> 12.0" in result.stdout
-    assert "midterm_review.batchnorm.std: 3.0 -> 3.4641016151377544" in result.stdout  # sqrt(12)
+    # {1, 7, 7, 9}: mean 6, squared deviations 25 + 1 + 1 + 9 = 36; the mistake 36 / 3 = 12, the fix 36 / 4 = 9.
+    assert "midterm_review.batchnorm.var: 12.0 -> 9.0" in result.stdout
+    assert "midterm_review.batchnorm.std: 3.4641016151377544 -> 3.0" in result.stdout  # sqrt(12) -> 3
     assert "--erratum" in result.stdout
 
 
 def test_regenerate_without_an_erratum_refuses_and_writes_nothing(corrected):
     steps = corrected[2]
     assert steps["refused"].returncode == 1
-    assert "midterm_review.batchnorm.var: 9.0 -> 12.0" in steps["refused"].stderr
+    assert "midterm_review.batchnorm.var: 12.0 -> 9.0" in steps["refused"].stderr
     assert steps["untouched"]
 
 
@@ -163,10 +173,10 @@ def test_regenerate_with_an_erratum_records_old_and_new_values(corrected):
     assert steps["recorded"].returncode == 0, steps["recorded"].stderr
     [entry] = errata.load(project / "solutions/errata.yml")
     assert (entry.date, entry.problem, entry.what) == ("2026-11-20", "midterm_review.batchnorm",
-                                                       "The variance divided by m - 1.")
+                                                       "The variance was divided by m - 1.")
     changes = {change.id: (change.old, change.new) for change in entry.changes}
-    assert changes["midterm_review.batchnorm.var"] == (9.0, 12.0)
-    assert changes["midterm_review.batchnorm.std"] == (3.0, pytest.approx(12 ** 0.5, rel=1e-15))
+    assert changes["midterm_review.batchnorm.var"] == (12.0, 9.0)
+    assert changes["midterm_review.batchnorm.std"] == (pytest.approx(12 ** 0.5, rel=1e-15), 3.0)
     assert steps["check_after"].returncode == 0, steps["check_after"].stdout
     assert "1 correction(s)" in steps["check_after"].stdout
 
@@ -180,7 +190,7 @@ def test_the_errata_page_lists_the_correction_and_the_page_says_it_was_corrected
     assert "3. Batchnorm of a small batch" in heading.get_text()
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")[1:]]
             for tr in page.select("table tr") if tr.find_all("td")}
-    assert rows["midterm_review.batchnorm.var"] == ["9", "12"]
+    assert rows["midterm_review.batchnorm.var"] == ["12", "9"]
     assert page.find("a", href="../midterm-review/batchnorm/") is not None
     note = article(site, "midterm-review/batchnorm").select_one(".corrected")
     assert note is not None and "Corrected on" in note.get_text()
@@ -189,7 +199,7 @@ def test_the_errata_page_lists_the_correction_and_the_page_says_it_was_corrected
 
 
 @pytest.mark.parametrize("tamper, named", [
-    (lambda text: text.replace("new: 12.0", "new: 11.0"), "midterm_review.batchnorm.var: the register's newest value 11.0"),
+    (lambda text: text.replace("new: 9.0", "new: 8.0"), "midterm_review.batchnorm.var: the register's newest value 8.0"),
     (lambda text: text.replace("id: midterm_review.batchnorm.var", "id: midterm_review.batchnorm.variance"),
      "midterm_review.batchnorm.variance: no such id in the answer key"),
 ])
