@@ -108,14 +108,14 @@ def test_only_changed_or_removed_values_of_released_sets_need_an_erratum(monkeyp
 # ------------------------------------------------------------ statements only
 
 
-def test_statement_only_drops_solution_blocks_and_the_headings_they_leave_empty():
+def test_statement_only_drops_solution_blocks_and_keeps_every_heading():
     page = ("# 1. Title\n\nState the problem.\n\n!!! note \"Assumed\"\n\n    A stated input.\n\n"
             "## (a) First part\n\nAsk (a).\n\n??? success \"Solution\"\n\n    Answer (a).\n\n"
             "        nested code\n\n    !!! failure \"Where it goes wrong\"\n\n        Inside.\n\n"
             "## Verification\n\n???+ success \"Verification\"\n\n    A check.\n\n## (b) Second part\n\nAsk (b).\n")
     assert sets.statement_only(page) == ("# 1. Title\n\nState the problem.\n\n!!! note \"Assumed\"\n\n"
                                          "    A stated input.\n\n## (a) First part\n\nAsk (a).\n\n"
-                                         "## (b) Second part\n\nAsk (b).\n")
+                                         "## Verification\n\n## (b) Second part\n\nAsk (b).\n")
 
 
 # ------------------------------------------------------------ the whole correction, as an author makes it

@@ -125,7 +125,10 @@ def handouts(catalog, blob_url):
 
 
 def statement_only(markdown):
-    """Return markdown without its solution blocks: the problem statement (and figures outside them)."""
+    """Return markdown without its solution blocks: the problem statement (and figures outside them).
+
+    Headings stay, even those left with nothing under them: a part's heading often is its question.
+    """
     kept, skip = [], None
     for line in markdown.splitlines(keepends=True):
         if skip is not None:
@@ -138,25 +141,7 @@ def statement_only(markdown):
             skip = len(marker.group(1))
             continue
         kept.append(line)
-    return re.sub(r"\n{3,}", "\n\n", _without_empty_sections("".join(kept)))
-
-
-def _without_empty_sections(markdown):
-    """Return markdown without the headings (below the title) left with nothing under them."""
-    heading = re.compile(r"^(#{2,6}) ")
-    while True:
-        lines = markdown.splitlines(keepends=True)
-        for i, line in enumerate(lines):
-            match = heading.match(line)
-            if not match:
-                continue
-            rest = next((later for later in lines[i + 1:] if later.strip()), "")
-            following = re.match(r"^(#+) ", rest)
-            if not rest or (following and len(following.group(1)) <= len(match.group(1))):
-                markdown = "".join(lines[:i] + lines[i + 1:])
-                break
-        else:
-            return markdown
+    return re.sub(r"\n{3,}", "\n\n", "".join(kept))
 
 
 def released(catalog, src_uri):
