@@ -221,9 +221,12 @@ def execute(notebook, name, cwd):
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
         try:
             _run_cells(client, notebook, name, env)
-        finally:
-            if manager.has_kernel:  # a kernel manager given to nbclient is not shut down by it
+        finally:  # nbclient leaves a kernel manager it was given running: stop it as nbclient would its own
+            if client.kc is not None:
+                client.kc.stop_channels()
+            if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
+            manager.context.destroy(linger=0)
     return notebook
 
 
