@@ -82,16 +82,21 @@ def dependencies(module):
     return sorted(path.relative_to(PACKAGE_DIR).as_posix() for path in files)
 
 
+def versions(libraries):
+    """Return ["name==version" or "name absent"] for each installed library named."""
+    found = []
+    for library in libraries:
+        try:
+            found.append(f"{library}=={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{library} absent")
+    return found
+
+
 @lru_cache(maxsize=1)
 def environment():
     """Return the Python version and the installed versions of LIBRARIES, as one string."""
-    versions = []
-    for library in LIBRARIES:
-        try:
-            versions.append(f"{library}=={metadata.version(library)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{library} absent")
-    return f"python {sys.version.split()[0]}; " + "; ".join(versions)
+    return f"python {sys.version.split()[0]}; " + "; ".join(versions(LIBRARIES))
 
 
 def fingerprint(modules, *extra):

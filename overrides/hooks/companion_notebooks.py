@@ -1,0 +1,121 @@
+"""MkDocs hook: each released set's companion notebook, executed (or reused) and rendered by mkdocs-jupyter.
+
+Glue only: ``solutions.core.notebooks`` builds, executes and caches the notebooks. Here they
+are executed in on_pre_build (after the solutions hook has checked every module, and before
+MkDocs empties the site folder, so a failing notebook leaves the previous site as it was),
+added to the set's nav section as "Companion notebook" (a nav entry in mkdocs.yml would warn
+for a set that has none, an unreleased one), and given to mkdocs-jupyter as files whose
+source is the executed notebook in <project>/.cache/notebooks/, never a file in docs/.
+mkdocs-jupyter only renders them (execute: false); its HTML is then made offline: nbconvert's
+MathJax 2 and mermaid loaders are removed, and $...$ in markdown cells is marked up as
+pymdownx.arithmatex does, for the site's own MathJax to typeset.
+"""
+
+import logging
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+
+ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger("mkdocs.hooks.companion_notebooks")
+
+_executed = []  # notebooks.Executed of this build, set in on_pre_build
+
+# What nbconvert's lab template puts in every notebook page that would fetch from another host.
+_LOADERS = [
+    re.compile(r'\s*<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S),
+    re.compile(r'\s*<script type="module">\s*document\.addEventListener\("DOMContentLoaded".*?'
+               r'<!-- End of mermaid configuration -->', re.S),
+]
+_MARKDOWN_CELL = re.compile(r'(<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>]*>)(.*?)(</div>)', re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$<>]+?)\$")
+_CODE = re.compile(r"(<code>.*?</code>|<pre>.*?</pre>)", re.S)
+
+
+def on_config(config):
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        # Its cache of rendered HTML, under the project root whatever the working folder.
+        jupyter.config["cache_dir"] = str(ROOT / ".cache" / "mkdocs-jupyter")
+    return config
+
+
+def on_pre_build(config):
+    global _executed
+    from solutions.core import notebooks
+    from solutions.core.publish import SolutionError
+
+    try:
+        companions = notebooks.plan(config.nav, config.docs_dir)
+        _executed = notebooks.executed(companions, ROOT, config.repo_url or "")
+    except SolutionError as exc:
+        raise PluginError(str(exc)) from exc
+    for item in _executed:
+        log.info("Companion notebook %s: %s", item.companion.uri,
+                 "executed" if item.executed else "reused, nothing it depends on changed")
+    if config.nav is not None:
+        for item in _executed:
+            _add_to_nav(config.nav, item.companion, notebooks.TITLE)
+
+
+def _add_to_nav(nav, companion, title):
+    """Append {title: notebook} to the nav section holding the set's first problem (else to the nav's end)."""
+    first = companion.problems[0].src_uri
+
+    def holds(entries):
+        return any(entry == first or (isinstance(entry, dict) and first in entry.values()) for entry in entries)
+
+    def section(entries):
+        for entry in entries:
+            if isinstance(entry, dict):
+                for value in entry.values():
+                    if isinstance(value, list):
+                        found = value if holds(value) else section(value)
+                        if found is not None:
+                            return found
+        return None
+
+    entries = section(nav) or nav
+    if not any(isinstance(entry, dict) and companion.uri in entry.values() for entry in entries):
+        entries.append({title: companion.uri})
+
+
+@event_priority(100)  # before mkdocs-jupyter's on_files, which takes up every *.ipynb it is given
+def on_files(files, config):
+    for item in _executed:
+        # Its source folder is the cache entry, which holds the executed notebook at the same
+        # path as it has on the site; nothing is written to docs/.
+        files.append(File(item.companion.uri, src_dir=str(item.src_dir), dest_dir=config.site_dir,
+                          use_directory_urls=config.use_directory_urls))
+    return files
+
+
+def on_page_content(content, page, config, files):
+    if page.file.src_uri not in {item.companion.uri for item in _executed}:
+        return content
+    for loader in _LOADERS:
+        content, count = loader.subn("", content)
+        if count != 1:
+            raise PluginError(f"{page.file.src_uri}: expected one of nbconvert's script loaders "
+                              f"({loader.pattern[:40]}...), found {count}: has mkdocs-jupyter changed?")
+    return _MARKDOWN_CELL.sub(lambda m: m.group(1) + _math(m.group(2)) + m.group(3), content)
+
+
+def _math(cell):
+    """Return a markdown cell's HTML with $$...$$ and $...$ (outside code) marked up for MathJax."""
+    def mark(text):
+        text = _DISPLAY_MATH.sub(lambda m: f'<div class="arithmatex">\\[{m.group(1)}\\]</div>', text)
+        return _INLINE_MATH.sub(lambda m: f'<span class="arithmatex">\\({m.group(1)}\\)</span>', text)
+    return "".join(part if _CODE.fullmatch(part) else mark(part) for part in _CODE.split(cell))
+
+
+def on_post_build(config):
+    from solutions.core import notebooks
+
+    removed = notebooks.evict(ROOT, {item.src_dir for item in _executed})
+    if removed:
+        log.info("Companion notebooks: %d outdated executed notebook(s) removed from the cache", removed)

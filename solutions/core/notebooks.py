@@ -1,0 +1,327 @@
+"""Companion notebooks: one per released problem set, generated from the package, executed, cached.
+
+A set's notebook is built with nbformat from the set's metadata and its problems in nav
+order (never edited by hand): a title cell citing the course, a setup cell that makes the
+clone's ``solutions`` package importable, then per problem a heading and a code cell
+holding the module's INPUTS, as written in its source, which runs the problem through
+``solutions.core.explore`` and prints every published value with its answer-key id and
+displays its figures.
+
+It is executed with nbclient in a kernel started from this very Python (ipykernel, named
+explicitly, so no Jupyter setup of the user's matters), and stored under
+``<project>/.cache/notebooks/<key>/<set folder>/notebook.ipynb``, where the key is
+``cache.fingerprint`` of the set's modules together with the generated notebook itself and
+the kernel's versions: an edit in solutions/ re-executes exactly the notebooks whose
+modules depend on the edited file, and a build with nothing changed executes none.
+"""
+
+import ast
+import copy
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from solutions.core import answerkey, cache, sets
+from solutions.core.publish import PACKAGE_DIR, SolutionError
+
+KERNEL = "python3"  # the kernel name written in the notebook: any Python 3 kernel of the clone's environment
+NOTEBOOK = "notebook.ipynb"  # each set's notebook, beside its pages: <set folder>/notebook.ipynb
+TITLE = "Companion notebook"  # its title in the set's nav section
+CACHE = Path(".cache") / "notebooks"  # under the project root
+TIMEOUT = 600  # seconds a cell may run; the slowest problem takes a few
+KERNEL_LIBRARIES = ("nbformat", "nbclient", "ipykernel", "ipython", "jupyter_client")
+
+
+class NotebookError(SolutionError):
+    """A companion notebook failed to execute; the message names the notebook and the cell."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    title: str  # its title in the nav, e.g. "3. Batchnorm of {1, 7, 7, 9}"
+    module: str  # e.g. "midterm_review.batchnorm"
+    src_uri: str  # its page, e.g. "midterm-review/batchnorm.md"
+
+
+@dataclass(frozen=True)
+class Companion:
+    """One set's companion notebook: the set, the folder of its pages, its problems in nav order."""
+
+    problem_set: sets.ProblemSet
+    folder: str
+    problems: tuple
+
+    @property
+    def uri(self):
+        """Return the notebook's docs/-relative path, e.g. "midterm-review/notebook.ipynb"."""
+        return f"{self.folder}/{NOTEBOOK}"
+
+    @property
+    def modules(self):
+        return [problem.module for problem in self.problems]
+
+
+def nav_titles(nav):
+    """Return [(title or None, docs/-relative path)] of every page of a MkDocs nav, in order."""
+    if isinstance(nav, str):
+        return [(None, nav)]
+    if isinstance(nav, dict):
+        return [pair for title, value in nav.items()
+                for pair in ([(title, value)] if isinstance(value, str) else nav_titles(value))]
+    return [pair for entry in nav or [] for pair in nav_titles(entry)]
+
+
+def plan(nav, docs_dir):
+    """Return the Companion of every released set with a page in the nav, in nav order.
+
+    A set's problems are the nav's pages whose front matter names one of its modules; its
+    folder is that of its first page. Unreleased sets (RELEASED = False) get no notebook.
+    """
+    found = {}
+    for title, path in nav_titles(nav):
+        source = Path(docs_dir) / path
+        if not path.endswith(".md") or not source.is_file():
+            continue
+        module = answerkey.solution_module(path, source.read_text(encoding="utf-8"))
+        if module is None:
+            continue
+        problem_set = sets.problem_set(module)
+        folder = PurePosixPath(path).parent.as_posix()
+        found.setdefault(problem_set, (folder, []))[1].append(Problem(title or module, module, path))
+    return [Companion(problem_set, folder, tuple(problems))
+            for problem_set, (folder, problems) in found.items() if problem_set.released]
+
+
+# ------------------------------------------------------------------ building
+
+
+SETUP = '''\
+# The clone's root is the nearest folder, from here upwards, holding solutions/__init__.py;
+# its `solutions` package computes everything below.
+import sys
+from pathlib import Path
+
+root = next((folder for folder in [Path.cwd(), *Path.cwd().parents]
+             if (folder / "solutions" / "__init__.py").is_file()), None)
+if root is None:
+    raise RuntimeError(f"Run this notebook inside a clone of the repository: no folder from {Path.cwd()} "
+                       "upwards holds solutions/__init__.py")
+sys.path.insert(0, str(root))
+
+from solutions.core import explore'''
+
+
+def _intro(companion, repo_url):
+    problem_set = companion.problem_set
+    clone = f"[the repository]({repo_url})" if repo_url else "the repository"
+    return f"""# {TITLE}: {problem_set.title}
+
+Problems from {problem_set.source}, {problem_set.course}. This notebook recomputes every
+value and figure of the set's pages by calling the `solutions` package of {clone}, and
+prints each value with its id in the answer key (`answers.json`), at full float64
+precision; each agrees with the key within the key's tolerance,
+$|x - x_{{\\text{{key}}}}| \\le \\text{{atol}} + \\text{{rtol}}\\,|x_{{\\text{{key}}}}|$.
+
+**Run it from a clone of the repository**: save it anywhere inside the clone and open it
+with Jupyter in the project's environment, for example
+`python3 scripts/run.py python -m pip install jupyterlab` once, then
+`python3 scripts/run.py jupyter lab`. Change any entry of an `inputs` cell (a batch, a
+weight, a regularization strength) and run that cell again: the values and figures under
+it are recomputed from your inputs."""
+
+
+def _inputs_source(module):
+    """Return the module's `INPUTS = {...}` statement exactly as written (comments too), as `inputs = {...}`."""
+    path = PACKAGE_DIR.joinpath(*module.split(".")).with_suffix(".py")
+    source = path.read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["INPUTS"]:
+            ast.literal_eval(node.value)  # a literal, so the cell runs on its own
+            return "inputs = " + ast.get_source_segment(source, node.value)
+    raise SolutionError(f"{sets.module_path(module)}: no top-level INPUTS = {{...}} for its companion notebook")
+
+
+def _problem_cells(problem, number):
+    module = problem.module
+    doc = (ast.get_docstring(ast.parse((PACKAGE_DIR.joinpath(*module.split(".")).with_suffix(".py")).read_bytes()))
+           or "").split("\n\n")[0].replace("\n", " ")
+    name = module.rsplit(".", 1)[1]
+    markdown = (f"## {problem.title}\n\n{doc}\n\nComputed by `{sets.module_path(module)}`; "
+                f"the page is `docs/{problem.src_uri}`.")
+    code = (f"{_inputs_source(module)}\n"
+            f"{name} = explore.run({module!r}, inputs)\n"
+            f"{name}.show()")
+    return [nbformat.v4.new_markdown_cell(markdown, id=f"problem-{number}"),
+            nbformat.v4.new_code_cell(code, id=f"problem-{number}-code")]
+
+
+def build(companion, repo_url=""):
+    """Return the set's notebook, not executed: the same bytes for the same package and set."""
+    cells = [nbformat.v4.new_markdown_cell(_intro(companion, repo_url), id="title"),
+             nbformat.v4.new_code_cell(SETUP, id="setup")]
+    for number, problem in enumerate(companion.problems, start=1):
+        cells += _problem_cells(problem, number)
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": KERNEL, "display_name": "Python 3", "language": "python"},
+        "title": f"{TITLE}: {companion.problem_set.title}"})
+    notebook.nbformat_minor = 5  # cell ids, given above rather than random
+    nbformat.validate(notebook)
+    return notebook
+
+
+# ------------------------------------------------------------------ executing
+
+
+def _kernel_manager(sockets):
+    """Return a KernelManager for an ipykernel run by this Python, whatever kernels the user has installed.
+
+    sockets: a folder for the kernel's IPC sockets (no TCP port is opened).
+    """
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+    from jupyter_client.manager import KernelManager
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name != KERNEL:
+                raise NoSuchKernel(kernel_name)
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3", language="python", resource_dir="")
+
+    return KernelManager(kernel_name=KERNEL, kernel_spec_manager=ThisPython(), transport="ipc",
+                         ip=str(Path(sockets) / "kernel"))
+
+
+def _describe(notebook, index):
+    """Return 'cell N (under "## heading"): first line of its code' for error messages."""
+    heading = next((cell.source.splitlines()[0] for cell in reversed(notebook.cells[:index])
+                    if cell.cell_type == "markdown"), "")
+    first = notebook.cells[index].source.strip().splitlines()
+    return f'cell {index} (under "{heading}"): {first[0] if first else ""}'
+
+
+def execute(notebook, name, cwd):
+    """Return a copy of notebook with every cell executed in a fresh kernel whose working folder is cwd.
+
+    name: what error messages call the notebook. The result holds no timings or other
+    per-run metadata, so executing the same notebook twice gives the same bytes.
+    Raises NotebookError naming the notebook and the first cell that raised.
+    """
+    from nbclient import NotebookClient
+
+    notebook = copy.deepcopy(notebook)
+    env = dict(os.environ, PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        manager = _kernel_manager(sockets)
+        client = NotebookClient(notebook, km=manager, timeout=TIMEOUT, allow_errors=False,
+                                record_timing=False, resources={"metadata": {"path": str(cwd)}})
+        try:
+            _run_cells(client, notebook, name, env)
+        finally:  # nbclient leaves a kernel manager it was given running: stop it as nbclient would its own
+            if client.kc is not None:
+                client.kc.stop_channels()
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+            manager.context.destroy(linger=0)
+    return notebook
+
+
+def _run_cells(client, notebook, name, env):
+    from nbclient.exceptions import CellExecutionError
+
+    with client.setup_kernel(env=env):
+        info = client.wait_for_reply(client.kc.kernel_info())
+        notebook.metadata["language_info"] = info["content"]["language_info"]
+        for index, cell in enumerate(notebook.cells):
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as exc:
+                raise NotebookError(f"companion notebook {name} failed at {_describe(notebook, index)}: "
+                                    f"{exc.ename}: {exc.evalue}") from None
+
+
+def key(companion, notebook):
+    """Return the cache key of the executed notebook: its modules' fingerprint, its own content, the kernel's versions."""
+    return cache.fingerprint(companion.modules, nbformat.writes(notebook), *cache.versions(KERNEL_LIBRARIES))
+
+
+def write_atomically(path, text):
+    """Write text to path through a temporary file in the same folder: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Executed:
+    companion: Companion
+    src_dir: Path  # <root>/.cache/notebooks/<key>: a docs/-like folder holding only this notebook
+    executed: bool  # False: reused from the cache
+
+    @property
+    def path(self):
+        """Return the executed notebook, <src_dir>/<set folder>/notebook.ipynb."""
+        return self.src_dir / self.companion.uri
+
+
+def executed(companions, root, repo_url="", *, workers=2):
+    """Return an Executed for each companion: reused from the cache when its key is there, else executed now.
+
+    Misses run in up to `workers` kernels at once. Raises NotebookError on the first notebook
+    that fails (nothing is written for it).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = Path(root) / CACHE
+    jobs = []
+    for companion in companions:
+        notebook = build(companion, repo_url)
+        src_dir = folder / key(companion, notebook)
+        jobs.append((companion, notebook, src_dir, not (src_dir / companion.uri).is_file()))
+
+    def run(job):
+        companion, notebook, src_dir, missing = job
+        if missing:
+            result = execute(notebook, companion.uri, root)
+            write_atomically(src_dir / companion.uri, nbformat.writes(result))
+        return Executed(companion, src_dir, missing)
+
+    misses = sum(job[3] for job in jobs)
+    if misses <= 1 or workers <= 1:
+        return [run(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(workers, misses)) as pool:
+        return list(pool.map(run, jobs))
+
+
+def evict(root, keep):
+    """Remove every executed notebook cached under root but those in keep (Executed.src_dir); return how many."""
+    folder = Path(root) / CACHE
+    stale = [entry for entry in sorted(folder.iterdir()) if entry.is_dir() and entry not in keep] if folder.is_dir() else []
+    for entry in stale:
+        shutil.rmtree(entry, ignore_errors=True)
+    return len(stale)
+
+
+def printed_values(notebook):
+    """Return {answer-key id: value} printed by an executed notebook's cells (see explore.parse)."""
+    from solutions.core import explore
+
+    found = {}
+    for cell in notebook.cells:
+        text = "".join(output["text"] for output in cell.get("outputs", [])
+                       if output.get("output_type") == "stream" and output.get("name") == "stdout")
+        for id_, value in explore.parse(text).items():
+            if id_ in found:
+                raise ValueError(f"{id_} is printed by two cells")
+            found[id_] = value
+    return found

@@ -1,0 +1,233 @@
+"""The companion notebooks: generated from the package, executed, their printed values equal to the
+committed key, rendered offline with a download link, and re-executed exactly when what they import changes."""
+
+import ast
+import re
+import shutil
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from solutions.core import answerkey, explore, notebooks, sets
+from solutions.core.publish import SolutionError
+from tests.conftest import ROOT, build, copy_project
+from tests.test_site import assert_build_fails, edit
+
+CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+EXECUTED = re.compile(r"Companion notebook (\S+): executed")
+REUSED = re.compile(r"Companion notebook (\S+): reused")
+
+
+def companions():
+    return notebooks.plan(CONFIG["nav"], ROOT / "docs")
+
+
+def site_notebook(site, companion):
+    """Return the executed notebook as the site offers it for download."""
+    return nbformat.read(site / companion.folder / "notebook" / notebooks.NOTEBOOK, as_version=4)
+
+
+# ------------------------------------------------------------------ generated from the package
+
+
+def nav_sections():
+    """Return {nav section title: [(page title, path)]} straight from mkdocs.yml."""
+    return {title: [next(iter(entry.items())) for entry in entries if isinstance(entry, dict)]
+            for section in CONFIG["nav"] if isinstance(section, dict)
+            for title, entries in section.items() if isinstance(entries, list)}
+
+
+def test_each_notebook_cites_its_set_and_has_a_cell_per_problem_in_nav_order():
+    sections = list(nav_sections().values())
+    for companion in companions():
+        notebook = notebooks.build(companion, CONFIG["repo_url"])
+        title, setup = notebook.cells[0], notebook.cells[1]
+        assert title.source.startswith(f"# Companion notebook: {companion.problem_set.title}\n")
+        assert companion.problem_set.course in title.source and "clone of the repository" in title.source
+        assert setup.cell_type == "code" and "sys.path.insert(0, str(root))" in setup.source
+        # The problems' headings are the nav's titles of the set's section, in its order.
+        section = next(pages for pages in sections if any(path == companion.problems[0].src_uri for _, path in pages))
+        expected = [title for title, path in section if path in {p.src_uri for p in companion.problems}]
+        headings = [cell.source.splitlines()[0] for cell in notebook.cells[2::2]]
+        assert headings == [f"## {title}" for title in expected] and len(expected) == len(companion.problems)
+        for problem, code in zip(companion.problems, notebook.cells[3::2]):
+            # The inputs cell states exactly the module's INPUTS, and runs the module with them.
+            module = __import__(f"solutions.{problem.module}", fromlist=["INPUTS"])
+            statement = ast.parse(code.source).body[0]
+            assert ast.literal_eval(statement.value) == module.INPUTS, problem.module
+            assert f"explore.run({problem.module!r}, inputs)" in code.source
+
+
+def test_a_notebook_is_the_same_bytes_for_the_same_package():
+    companion = companions()[0]
+    assert nbformat.writes(notebooks.build(companion)) == nbformat.writes(notebooks.build(companion))
+    assert "id" in notebooks.build(companion).cells[0]  # fixed cell ids, not random ones
+
+
+# ------------------------------------------------------------------ explore: edited inputs
+
+
+def test_run_with_an_edited_batch_recomputes_from_it():
+    values = explore.run("midterm_review.batchnorm", {"batch": [1, 7, 7, 13]}).values
+    # By hand: mean (1 + 7 + 7 + 13) / 4 = 7; deviations -6, 0, 0, 6; variance 72 / 4 = 18.
+    assert values["midterm_review.batchnorm.batch"] == [1, 7, 7, 13]
+    assert values["midterm_review.batchnorm.mean"] == 7.0
+    assert values["midterm_review.batchnorm.var"] == 18.0
+
+
+def test_run_follows_values_a_module_derives_from_inputs_at_import_and_leaves_the_module_alone():
+    import solutions.submitted_homework4.output_activations as module
+
+    results = explore.run("submitted_homework4.output_activations", {"a": -2.0})
+    # A, B = INPUTS["a"], INPUTS["b"] at import time: the figure's description follows the edit.
+    assert "between -2 and 2" in results.figures[0].alt
+    assert module.INPUTS["a"] == module.A == -1.0
+
+
+def test_run_with_an_unknown_input_names_it():
+    with pytest.raises(SolutionError, match=r"solutions\.midterm_review\.batchnorm has no input 'batchh'"):
+        explore.run("midterm_review.batchnorm", {"batchh": [1, 2]})
+
+
+def test_printed_lines_parse_back_to_the_published_values():
+    results = explore.run("midterm_review.ridge")
+    assert explore.parse("\n".join(results.lines())) == results.values
+    with pytest.raises(ValueError, match="printed twice"):
+        explore.parse("a.b = 1\na.b = 2")
+
+
+# ------------------------------------------------------------------ executed
+
+
+def smallest():
+    return min(companions(), key=lambda companion: len(companion.problems))
+
+
+def test_executing_a_notebook_twice_gives_the_bytes_the_site_offers(built_site):
+    companion = smallest()
+    notebook = notebooks.build(companion, CONFIG["repo_url"])
+    first = nbformat.writes(notebooks.execute(notebook, companion.uri, ROOT))
+    assert first == nbformat.writes(notebooks.execute(notebook, companion.uri, ROOT))
+    assert first == (built_site / companion.folder / "notebook" / notebooks.NOTEBOOK).read_text(encoding="utf-8")
+
+
+def test_a_failing_cell_is_named_with_its_notebook():
+    companion = smallest()
+    notebook = notebooks.build(companion)
+    notebook.cells[3].source = notebook.cells[3].source.replace("inputs = {", "inputs = {'no_such_input': 1, ", 1)
+    heading = notebook.cells[2].source.splitlines()[0]
+    with pytest.raises(notebooks.NotebookError) as raised:
+        notebooks.execute(notebook, companion.uri, ROOT)
+    message = str(raised.value)
+    assert message.startswith(f'companion notebook {companion.uri} failed at cell 3 (under "{heading}"): inputs = {{')
+    assert "SolutionError" in message and "'no_such_input'" in message
+
+
+def test_printed_values_equal_the_committed_key(built_site):
+    key = answerkey.load()
+    checked = 0
+    for companion in companions():
+        notebook = site_notebook(built_site, companion)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert all(cell.execution_count for cell in code), companion.uri
+        assert not [o for cell in code for o in cell.outputs if o.output_type == "error"], companion.uri
+        printed = notebooks.printed_values(notebook)
+        of_set = {id_ for id_ in key if id_.split(".")[0] == companion.problem_set.name}
+        assert set(printed) == of_set, companion.uri
+        for id_, value in printed.items():
+            entry = key[id_]
+            assert not answerkey.value_changes(id_, entry["value"], value, entry["rtol"], entry["atol"]), id_
+            checked += 1
+    assert checked == len([id_ for id_ in key if id_.split(".")[0] in {c.problem_set.name for c in companions()}])
+    assert checked > 300
+
+
+# ------------------------------------------------------------------ on the site
+
+
+def test_every_released_set_has_a_notebook_page_with_a_download_link_in_its_nav(built_site):
+    folders = [folder for problem_set, folder, _ in sets.status(answerkey.compute()) if problem_set.released]
+    assert [companion.folder for companion in companions()] == folders and len(folders) == 5
+    for folder in folders:
+        page = BeautifulSoup((built_site / folder / "notebook/index.html").read_text(encoding="utf-8"), "html.parser")
+        link = page.select_one("a[download]")
+        assert link["href"] == notebooks.NOTEBOOK and "Download" in link["aria-label"], folder
+        assert (built_site / folder / "notebook" / link["href"]).is_file()
+        index = BeautifulSoup((built_site / folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+        assert [a for a in index.select("nav a") if a.get("href") == "notebook/"
+                and a.get_text(strip=True) == notebooks.TITLE], f"{folder}: no nav entry"
+
+
+def test_notebook_pages_fetch_nothing_elsewhere_and_mark_math_and_figures(built_site):
+    figures = {companion.folder: sum(len(explore.run(module).figures) for module in companion.modules)
+               for companion in companions()}
+    for folder, count in figures.items():
+        page = BeautifulSoup((built_site / folder / "notebook/index.html").read_text(encoding="utf-8"), "html.parser")
+        for script in page.find_all("script"):
+            assert not re.match(r"(https?:)?//", script.get("src", "")), f"{folder}: {script}"
+            assert not re.search(r"https?://|mathjax\.hub|mermaid", script.get_text(), re.I), f"{folder}: {script}"
+        for style in page.find_all("style"):
+            assert not re.search(r"(url\(|@import)\s*['\"]?(https?:)?//", style.get_text()), folder
+        cells = page.select("article .jp-RenderedMarkdown")
+        assert cells and not [cell for cell in cells if "$" in cell.get_text()], f"{folder}: math left as $...$"
+        assert page.select("article .jp-RenderedMarkdown .arithmatex"), folder
+        drawn = page.select("article figure.notebook-figure svg[role=img]")
+        assert len(drawn) == count, folder
+        assert all(len(svg["aria-label"]) > 40 for svg in drawn), folder
+        assert not page.select("article img"), f"{folder}: figures are inline SVG, named by their alt text"
+
+
+# ------------------------------------------------------------------ cache and build
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the project, with the executed notebooks of the working tree's cache if there are any."""
+    project = copy_project(tmp_path / "project")
+    if (ROOT / notebooks.CACHE).is_dir():
+        shutil.copytree(ROOT / notebooks.CACHE, project / notebooks.CACHE)
+    return project
+
+
+def built(project, site):
+    result = build(project, site)
+    assert result.returncode == 0, result.stderr
+    return EXECUTED.findall(result.stderr), REUSED.findall(result.stderr)
+
+
+def test_an_edit_reexecutes_only_its_sets_notebook_and_no_change_none(project, tmp_path):
+    uris = [companion.uri for companion in companions()]
+    executed, reused = built(project, tmp_path / "one")
+    assert sorted(executed + reused) == sorted(uris)
+    assert built(project, tmp_path / "two") == ([], uris)
+    module = project / "solutions/midterm_review/batchnorm.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# an edit that changes no value\n", encoding="utf-8")
+    executed, reused = built(project, tmp_path / "three")
+    assert executed == ["midterm-review/notebook.ipynb"]
+    assert reused == [uri for uri in uris if uri not in executed]
+    # Only the executed notebooks of the last build are kept.
+    assert len(list((project / notebooks.CACHE).iterdir())) == len(uris)
+
+
+def test_a_failing_notebook_fails_the_build_naming_notebook_and_cell(project):
+    # The site's own computation never calls explore.Results.show; the notebooks do.
+    edit(project / "solutions/core/explore.py", '        print("\\n".join(self.lines()))',
+         '        raise RuntimeError("boom")')
+    assert_build_fails(project, 'companion notebook midterm-review/notebook.ipynb failed at cell 3 '
+                       '(under "## 1. Sigmoid network gradients")', "RuntimeError: boom")
+
+
+def test_an_unreleased_set_has_no_notebook(project, tmp_path):
+    init = project / "solutions/submitted_lecture4/__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nRELEASED = False\n", encoding="utf-8")
+    site = tmp_path / "site"
+    executed, reused = built(project, site)
+    assert "submitted-lecture-4/notebook.ipynb" not in executed + reused
+    assert not (site / "submitted-lecture-4/notebook").exists()
+    assert not list(site.rglob("submitted-lecture-4/**/*.ipynb"))
+    index = BeautifulSoup((site / "submitted-lecture-4/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "notebook/" not in {a.get("href") for a in index.select("nav a")}  # its own, relative to it
+    assert "../midterm-review/notebook/" in {a.get("href") for a in index.select("nav a")}
+    assert (site / "midterm-review/notebook" / notebooks.NOTEBOOK).is_file()
