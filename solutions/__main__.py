@@ -2,21 +2,27 @@
 
     python -m solutions check        exit 1 and list every difference, if any
     python -m solutions regenerate   rewrite solutions/answers.json and print what changed
+
+Both reuse the results of problems whose code is unchanged from the build's cache,
+.cache/solutions/ (an entry is only written by running the same code with the same
+libraries, so it is as good as a recomputation); --no-cache recomputes every problem.
 """
 
 import argparse
 import sys
 
-from solutions.core import answerkey
+from solutions.core import answerkey, cache
 from solutions.core.publish import SolutionError
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["check", "regenerate"])
+    parser.add_argument("--no-cache", action="store_true", help="recompute every problem, reusing no cached result")
     args = parser.parse_args(argv)
+    results = None if args.no_cache else cache.Results(cache.default_folder(answerkey.ROOT))
     try:
-        fresh = answerkey.compute().key()
+        fresh = answerkey.compute(results=results).key()
     except SolutionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
