@@ -22,7 +22,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     results = None if args.no_cache else cache.Results(cache.default_folder(answerkey.ROOT))
     try:
-        fresh = answerkey.compute(results=results).key()
+        fresh = answerkey.compute(answerkey.DOCS, results).key()
     except SolutionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
