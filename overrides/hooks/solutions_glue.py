@@ -48,7 +48,8 @@ def _last_commit_time():
 def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the mkdocs script cannot import solutions otherwise
-    os.environ.setdefault("SOURCE_DATE_EPOCH", _last_commit_time())
+    if "SOURCE_DATE_EPOCH" not in os.environ:  # set by the first build: a rebuild need not ask git again
+        os.environ["SOURCE_DATE_EPOCH"] = _last_commit_time()
     return config
 
 

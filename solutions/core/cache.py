@@ -137,44 +137,50 @@ class Snapshot:
     def __init__(self, imports=None):
         self.imports = {} if imports is None else imports
         self.parsed = 0  # files parsed (not found in imports) by this snapshot
-        self._files = {}  # module name -> its source file, or None
-        self._content = {}  # path -> bytes
-        self._digest = {}  # path -> sha256 of its bytes
+        self._files = {}  # module name -> its source file relative to the package, or None
+        self._content = {}  # relative path -> bytes
+        self._digest = {}  # relative path -> sha256 of its bytes
         self._core = None  # every file of the core, relative to the package
 
     def module_file(self, name):
         """Return the source file of solutions.<name> ("" for the package itself), or None if there is none."""
+        relative = self._relative(name)
+        return None if relative is None else PACKAGE_DIR / relative
+
+    def _relative(self, name):
         if name not in self._files:
-            base = PACKAGE_DIR.joinpath(*name.split(".")) if name else PACKAGE_DIR
-            self._files[name] = next((path for path in (base.with_suffix(".py"), base / "__init__.py")
-                                      if path.is_file()), None)
+            base = "/".join(name.split(".")) + "/" if name else ""
+            self._files[name] = next((relative for relative in (base[:-1] + ".py", base + "__init__.py")
+                                      if relative != ".py" and (PACKAGE_DIR / relative).is_file()), None)
         return self._files[name]
 
-    def content(self, path):
-        if path not in self._content:
-            self._content[path] = path.read_bytes()
-        return self._content[path]
+    def content(self, relative):
+        if relative not in self._content:
+            self._content[relative] = (PACKAGE_DIR / relative).read_bytes()
+        return self._content[relative]
 
-    def digest(self, path):
-        if path not in self._digest:
-            self._digest[path] = hashlib.sha256(self.content(path)).hexdigest()
-        return self._digest[path]
+    def digest(self, relative):
+        """Return the sha256 of a source file (given relative to the package)."""
+        if relative not in self._digest:
+            self._digest[relative] = hashlib.sha256(self.content(relative)).hexdigest()
+        return self._digest[relative]
 
-    def imported(self, path, name):
+    def imported(self, relative, name):
         """Return the package modules the source file of solutions.<name> imports."""
-        relative, digest = path.relative_to(PACKAGE_DIR).as_posix(), self.digest(path)
+        digest = self.digest(relative)
         known = self.imports.get(relative)
         valid = (isinstance(known, list) and len(known) == 3 and known[:2] == [digest, name]
                  and isinstance(known[2], list) and all(isinstance(module, str) for module in known[2]))
         if not valid:  # new, edited, or a garbled record: parse
             self.parsed += 1
-            known = [digest, name, _imported_by(self.content(path), str(path), name, path.name == "__init__.py")]
+            is_package = relative.endswith("__init__.py")
+            known = [digest, name, _imported_by(self.content(relative), str(PACKAGE_DIR / relative), name, is_package)]
             self.imports[relative] = known
         return known[2]
 
     def dependencies(self, module):
         """See dependencies()."""
-        if self.module_file(module) is None:
+        if self._relative(module) is None:
             raise FileNotFoundError(f"{PACKAGE}.{module} has no source file under {PACKAGE_DIR}")
         seen, todo, files = set(), [module], set()
         while todo:
@@ -184,12 +190,12 @@ class Snapshot:
             seen.add(name)
             parts = name.split(".") if name else []
             todo += [".".join(parts[:i]) for i in range(len(parts))]  # importing a.b runs a/__init__.py
-            path = self.module_file(name)
-            if path is None:
+            relative = self._relative(name)
+            if relative is None:
                 continue  # a name imported from a module, not a module
-            files.add(path)
-            todo += self.imported(path, name)
-        return sorted(path.relative_to(PACKAGE_DIR).as_posix() for path in files)
+            files.add(relative)
+            todo += self.imported(relative, name)
+        return sorted(files)
 
     def fingerprint(self, modules, *extra):
         """See fingerprint()."""
@@ -199,7 +205,7 @@ class Snapshot:
         for module in modules:
             files.update(self.dependencies(module))
         lines = [f"format {FORMAT}", environment()]
-        lines += [f"{relative} {self.digest(PACKAGE_DIR / relative)}" for relative in sorted(files)]
+        lines += [f"{relative} {self.digest(relative)}" for relative in sorted(files)]
         lines += [f"extra {item!r}" for item in extra]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
