@@ -320,3 +320,16 @@ def test_check_and_regenerate_reuse_the_cache_unless_told_not_to(tmp_path, monke
     assert cli.main(["regenerate", "--no-cache"]) == 2
     assert isinstance(given[0], cache.Results) and given[0].folder == tmp_path / ".cache/solutions"
     assert given[1] is None
+
+
+def test_the_key_comparison_measures_shapes_as_numpy_does():
+    # The comparison of a rebuilt key runs without numpy (a build that reuses every problem never
+    # imports it); numpy.shape is the reference for its shapes.
+    import numpy as np
+
+    for value in [1.5, [], [1.0, 2.0], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0, 3.0]], [[[1.0], [2.0]]], [[]], ["a", "b"]]:
+        assert answerkey._shape(value) == np.shape(value), value
+    assert answerkey._shape([[1.0, 2.0], [3.0]]) is None  # ragged: numpy refuses it
+    assert [str(c) for c in answerkey.value_changes("t", [[1.0, 2.0]], [[1.0], [2.0]], 0, 0)] == [
+        "t (shape): [[1.0, 2.0]] -> [[1.0], [2.0]]"]
+    assert answerkey.value_changes("t", [[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0]], 0, 0) == []
