@@ -1,19 +1,28 @@
-"""Benchmark the build: cold, rebuilt with nothing changed, rebuilt after editing one solution module.
+"""Benchmark the build: cold, no-change, one-module and one-core rebuilds, and the notebook route.
 
     python3 scripts/run.py python scripts/bench.py [--runs 5] [--json out.json]
 
-Each run is a fresh Python process working on a temporary copy of the project: a cold
-build (timed from loading mkdocs.yml, so the package's numpy and matplotlib imports count),
-then, in the same process as `mkdocs serve` does, a rebuild with nothing changed and a
-rebuild after editing one solution module. Time spent inside the solutions hook's events
-is measured separately. The baseline, measured in the same run,
-is the same site built without the solutions hook (pages, theme and MathJax alike, but
-no computed content), so the ratios show what computing the content costs.
+Each run works on a temporary copy of the project (so with its own, at first empty, results
+cache .cache/solutions/). In one fresh Python process, as `mkdocs serve` does: a cold build
+(timed from loading mkdocs.yml, so the package's numpy and matplotlib imports count), then
+rebuilds with nothing changed, after appending a comment to one problem module
+(EDITED_MODULE), and after appending one to a core file (EDITED_CORE). Then, each in a fresh
+process as `mkdocs build` run again is: a build with nothing changed and one after editing
+the problem module again. Time spent inside the solutions hook's events is measured
+separately. The baseline, measured in the same run the same way, is the same site built
+without the solutions hook (pages, theme and MathJax alike, but no computed content).
+
+For comparison on the same machine in the same run: full regeneration, `python -m solutions
+regenerate --no-cache` (every problem recomputed, no cache; process start to exit), and the
+notebook route: each problem page's computation executed as a Jupyter notebook through
+nbclient, one notebook per page with one fresh kernel each (ipykernel from this Python), as
+mkdocs-jupyter's `execute: true` executes a site of notebook pages.
 Reported figures are medians over the runs.
 """
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -25,6 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GLUE = "overrides/hooks/solutions_glue.py"
 EDITED_MODULE = "solutions/midterm_review/batchnorm.py"
+EDITED_CORE = "solutions/core/fmt.py"
+IN_PROCESS = ["cold", "no_change", "one_module_edit", "one_core_edit"]  # one process, in this order
+FRESH = ["no_change_fresh", "one_module_edit_fresh"]  # a new process each
+ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
 
 
 def copy_project(destination, with_glue):
@@ -39,6 +52,12 @@ def copy_project(destination, with_glue):
         config = destination / "mkdocs.yml"
         lines = config.read_text().splitlines(keepends=True)
         config.write_text("".join(line for line in lines if GLUE not in line))
+
+
+def edit(project, relative):
+    """Append a comment to a file: its bytes change, nothing it computes does."""
+    path = project / relative
+    path.write_text(path.read_text() + f"\n# edited for the benchmark at {time.time()}\n")
 
 
 def timed_build(config_file, site_dir):
@@ -70,27 +89,78 @@ def _timing(method, total):
     return timed
 
 
-def one_run(project):
-    """In this (fresh) process: cold build, no-change rebuild, one-module-edit rebuild."""
+def in_process(project):
+    """In this (fresh) process: cold build, then rebuilds with nothing changed, one module, one core file edited."""
     config_file, site = project / "mkdocs.yml", project / "site"
-    results = {"cold": timed_build(config_file, site)}
-    results["no_change"] = timed_build(config_file, site)
-    module = project / EDITED_MODULE
-    module.write_text(module.read_text() + f"\n# edited for the benchmark at {time.time()}\n")
+    results = {"cold": timed_build(config_file, site), "no_change": timed_build(config_file, site)}
+    edit(project, EDITED_MODULE)
     results["one_module_edit"] = timed_build(config_file, site)
-    return {case: {"total": total, "hook": hook} for case, (total, hook) in results.items()}
+    edit(project, EDITED_CORE)
+    results["one_core_edit"] = timed_build(config_file, site)
+    return results
 
 
-def measure(runs, with_glue):
-    samples = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as folder:
-            project = Path(folder)
-            copy_project(project, with_glue)
-            out = subprocess.run([sys.executable, __file__, "--child", str(project)], capture_output=True,
-                                 text=True, check=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
-            samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {case: {field: statistics.median(s[case][field] for s in samples) for field in ("total", "hook")}
+def notebooks(project):
+    """Execute one notebook per problem page with nbclient, a fresh kernel each; return the seconds it took."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from solutions.core import answerkey
+
+    pages = answerkey.read_pages(project / "docs")
+    modules = {src: module for src, text in sorted(pages.items()) if (module := answerkey.solution_module(src, text))}
+    # A kernel spec naming this very interpreter: the kernel is the project's own ipykernel.
+    spec = Path(tempfile.mkdtemp()) / "kernels" / "bench"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (project)", "language": "python"}))
+    os.environ["JUPYTER_PATH"] = str(spec.parent.parent)
+    books = []
+    for src, module in modules.items():
+        code = (f"from solutions.core.publish import run_module\n"
+                f"page = run_module({module!r}, {src!r})\n"
+                "{name: item.entry['value'] for name, item in page.items.items() if item.entry}")
+        books.append(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
+    start = time.perf_counter()
+    for book in books:
+        NotebookClient(book, kernel_name="bench", timeout=600, allow_errors=False,
+                       resources={"metadata": {"path": str(project)}}).execute()
+    seconds = time.perf_counter() - start
+    assert all(book.cells[0].outputs for book in books), "a notebook printed nothing"
+    return {"notebooks": seconds, "count": len(books)}
+
+
+def child(mode, project):
+    """Run one measurement in a fresh process; return its JSON."""
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(project)], capture_output=True,
+                         text=True, env=ENV, cwd=project)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: {mode} failed in {project}:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def one_run(with_glue):
+    """Measure every case once on a fresh copy of the project; return {case: {"total": s, "hook": s}}."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        copy_project(project, with_glue)
+        results = child("in_process", project)
+        results["no_change_fresh"] = child("build", project)
+        edit(project, EDITED_MODULE)
+        results["one_module_edit_fresh"] = child("build", project)
+        sample = {case: {"total": total, "hook": hook} for case, (total, hook) in results.items()}
+        if with_glue:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "solutions", "regenerate", "--no-cache"], cwd=project,
+                           env=ENV, check=True, capture_output=True)
+            sample["full_regeneration"] = {"total": time.perf_counter() - start}
+            sample["notebook_route"] = {"total": child("notebooks", project)["notebooks"]}
+        return sample
+
+
+def medians(samples):
+    return {case: {field: statistics.median(s[case][field] for s in samples) for field in samples[0][case]}
             for case in samples[0]}
 
 
@@ -98,19 +168,45 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PROJECT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(one_run(args.child)))
+        mode, project = args.child[0], Path(args.child[1])
+        if mode == "in_process":
+            result = in_process(project)
+        elif mode == "build":
+            result = timed_build(project / "mkdocs.yml", project / "site")
+        else:
+            sys.path.insert(0, str(project))
+            result = notebooks(project)
+        print(json.dumps(result))
         return
 
-    baseline = measure(args.runs, with_glue=False)
-    site = measure(args.runs, with_glue=True)
+    baseline_samples, site_samples = [], []
+    for _ in range(args.runs):  # interleaved, so that a change in the machine's load hits both alike
+        baseline_samples.append(one_run(with_glue=False))
+        site_samples.append(one_run(with_glue=True))
+    baseline, site = medians(baseline_samples), medians(site_samples)
+
     print(f"medians of {args.runs} runs, seconds; baseline = same site without the solutions hook\n")
-    print(f"{'case':<18}{'build':>9}{'in hook':>9}{'hook share':>12}{'baseline':>10}{'ratio':>8}")
-    for case in site:
+    print(f"{'case':<22}{'build':>9}{'in hook':>9}{'hook share':>12}{'baseline':>10}{'ratio':>8}")
+    for case in IN_PROCESS + FRESH:
         total, hook, base = site[case]["total"], site[case]["hook"], baseline[case]["total"]
-        print(f"{case:<18}{total:>9.3f}{hook:>9.3f}{hook / total:>11.1%}{base:>10.3f}{total / base:>8.2f}")
+        print(f"{case:<22}{total:>9.3f}{hook:>9.3f}{hook / total:>11.1%}{base:>10.3f}{total / base:>8.2f}")
+    regeneration, route = site["full_regeneration"]["total"], site["notebook_route"]["total"]
+    print(f"{'full_regeneration':<22}{regeneration:>9.3f}   (python -m solutions regenerate --no-cache, whole process)")
+    print(f"{'notebook_route':<22}{route:>9.3f}   (nbclient, one notebook and one fresh kernel per problem page)")
+
+    def share(case):
+        return site[case]["hook"] / site[case]["total"]
+    one_module = site["one_module_edit"]["total"] / site["cold"]["total"]
+    one_module_fresh = site["one_module_edit_fresh"]["total"] / site["cold"]["total"]
+    print("\ntargets")
+    print(f"  no-change rebuild, hook share:      {share('no_change'):6.1%} in process (mkdocs serve), "
+          f"{share('no_change_fresh'):.1%} in a fresh process   (target < 5%)")
+    print(f"  one-module build / cold build:      {one_module:6.2f} in process, "
+          f"{one_module_fresh:.2f} in a fresh process   (target < 0.33)")
+    print(f"  notebook route / full regeneration: {route / regeneration:6.1f}x   (target >= 5x)")
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "site": site, "baseline": baseline}, indent=1) + "\n")
 

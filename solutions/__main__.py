@@ -8,13 +8,17 @@
         released set unless the change is recorded:
     python -m solutions regenerate --erratum "what was wrong" [--date 2026-11-22]
         record the changed values in solutions/errata.yml (old and new) and rewrite the key
+
+Both reuse the results of problems whose code is unchanged from the build's cache,
+.cache/solutions/ (an entry is only written by running the same code with the same
+libraries, so it is as good as a recomputation); --no-cache recomputes every problem.
 """
 
 import argparse
 import datetime
 import sys
 
-from solutions.core import answerkey, errata
+from solutions.core import answerkey, cache, errata
 from solutions.core.publish import SolutionError
 
 
@@ -26,11 +30,13 @@ def main(argv=None):
                         "in the errata register, saying what was wrong")
     parser.add_argument("--date", type=datetime.date.fromisoformat, default=datetime.date.today(),
                         help="regenerate --erratum: the date of the correction (default: today)")
+    parser.add_argument("--no-cache", action="store_true", help="recompute every problem, reusing no cached result")
     args = parser.parse_args(argv)
     if args.erratum is not None and (args.command != "regenerate" or not args.erratum.strip()):
         parser.error("--erratum goes with regenerate and says what was wrong")
+    results = None if args.no_cache else cache.Results(cache.default_folder(answerkey.ROOT))
     try:
-        catalog = answerkey.compute()
+        catalog = answerkey.compute(answerkey.DOCS, results)
     except SolutionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

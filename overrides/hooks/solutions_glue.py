@@ -7,6 +7,7 @@ Figures and answers.json join the build in memory (File.generated), never writte
 docs/: writing there would make `mkdocs serve` rebuild forever.
 """
 
+import gc
 import logging
 import os
 import subprocess
@@ -21,10 +22,15 @@ log = logging.getLogger("mkdocs.hooks.solutions_glue")
 
 _catalog = None  # what this build publishes, set in on_pre_build
 _key = None  # the answer key of this build
+_answers = (None, None, None)  # (answerkey module, key, answers.json text) of the last build, reused if unchanged
 
 
 def _forget_solutions():
-    """Drop solutions.* from sys.modules so that `mkdocs serve` recomputes with the edited code."""
+    """Drop solutions.* from sys.modules if its sources changed, so that `mkdocs serve` recomputes with
+    the edited code; with nothing changed, keep it and what it has memoized (parsed imports, versions)."""
+    cache = sys.modules.get("solutions.core.cache")
+    if cache is not None and not cache.sources_changed():
+        return
     for name in [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]:
         del sys.modules[name]
 
@@ -42,20 +48,27 @@ def _last_commit_time():
 def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the mkdocs script cannot import solutions otherwise
-    os.environ.setdefault("SOURCE_DATE_EPOCH", _last_commit_time())
+    if "SOURCE_DATE_EPOCH" not in os.environ:  # set by the first build: a rebuild need not ask git again
+        os.environ["SOURCE_DATE_EPOCH"] = _last_commit_time()
     return config
 
 
 def on_pre_build(config):
     global _catalog, _key
     _forget_solutions()
-    from solutions.core import answerkey, errata
+    from solutions.core import answerkey, cache, errata
     from solutions.core.publish import SolutionError
 
+    # Problems whose code is unchanged are reused from the cache beside mkdocs.yml (see cache.py).
+    results = cache.Results(cache.default_folder(Path(config.config_file_path).parent))
     try:
-        _catalog = answerkey.compute(config.docs_dir)
+        _catalog = answerkey.compute(config.docs_dir, results)
     except SolutionError as exc:
         raise PluginError(str(exc)) from exc
+    finally:
+        _report(results)
+    if results.computed:
+        gc.collect()  # what computing left (closed figures hold reference cycles) is freed now, not in the next build
     _key = _catalog.key()
     committed = answerkey.load()
     disagreements = errata.disagreements(_catalog.errata, committed)
@@ -74,6 +87,14 @@ def on_pre_build(config):
         log.warning(message)
 
 
+def _report(results):
+    log.info(f"solutions: {len(results.computed)} problem(s) recomputed, {len(results.reused)} reused "
+             f"from {results.folder}")
+    log.debug(f"solutions: recomputed {', '.join(results.computed) or 'none'}")
+    for module, error in results.unwritable:
+        log.warning(f"solutions: could not cache {module} in {results.folder} ({error}); it will be recomputed")
+
+
 def _blob_url(config):
     """Return where the repository shows files of the published branch: repo_url plus edit_uri without docs/."""
     if not config.repo_url:
@@ -82,11 +103,15 @@ def _blob_url(config):
 
 
 def on_files(files, config):
+    global _answers
     from solutions.core import answerkey, sets
 
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
-    files.append(File.generated(config, "answers.json", content=answerkey.dumps(_catalog.public_key())))
+    public = _catalog.public_key()
+    if _answers[0] is not answerkey or _answers[1] != public:
+        _answers = (answerkey, public, answerkey.dumps(public))
+    files.append(File.generated(config, "answers.json", content=_answers[2]))
     for uri, markdown in sets.handouts(_catalog, _blob_url(config)).items():
         files.append(File.generated(config, uri, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
     return files

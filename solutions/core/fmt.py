@@ -2,7 +2,8 @@
 
 import math
 
-import numpy as np
+# numpy is imported inside the functions that format arrays: a build that reuses every cached
+# problem formats none, and so never pays for importing it.
 
 DIGITS = 4  # decimals shown by default; the answer key keeps full precision
 
@@ -38,12 +39,16 @@ def number(x, digits=DIGITS, whole=True):
 
 def _cells(array, digits):
     """Format every entry alike: all as integers if all are whole, else all with `digits` decimals."""
+    import numpy as np
+
     whole = bool(np.all(array == np.round(array)))
     return [[number(x, digits, whole=whole) for x in row] for row in np.atleast_2d(array)]
 
 
 def vector(v, digits=DIGITS, row=False):
     """Return a 1-D array as a LaTeX column vector (or row vector with row=True)."""
+    import numpy as np
+
     cells = _cells(np.asarray(v, dtype=float).ravel(), digits)[0]
     separator = " & " if row else r" \\ "
     return r"\begin{bmatrix} " + separator.join(cells) + r" \end{bmatrix}"
@@ -51,12 +56,16 @@ def vector(v, digits=DIGITS, row=False):
 
 def matrix(M, digits=DIGITS):
     """Return a 2-D array as a LaTeX bmatrix."""
+    import numpy as np
+
     rows = [" & ".join(row) for row in _cells(np.asarray(M, dtype=float), digits)]
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
 def latex(x, digits=DIGITS, row=False):
     """Return a number, vector (a column, or a row with row=True) or matrix as LaTeX."""
+    import numpy as np
+
     array = np.asarray(x, dtype=float)
     if array.ndim == 0:
         return number(array, digits)

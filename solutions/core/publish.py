@@ -12,10 +12,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import numpy as np
-
 from solutions.core import fmt
-from solutions.core.figures import dark_variant, to_svg
+
+# numpy and matplotlib are imported where values are published and figures drawn: a build
+# that reuses every cached problem (solutions.core.cache) does neither.
 
 PACKAGE = "solutions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -31,6 +31,8 @@ class SolutionError(Exception):
 
 def to_json(x):
     """Return x as plain JSON data: numbers, strings, and nested lists of them."""
+    import numpy as np
+
     if isinstance(x, dict):
         return {str(k): to_json(v) for k, v in x.items()}
     if isinstance(x, str):
@@ -127,6 +129,8 @@ class Page:
         labels: LaTeX label of each row. rows: (n_rows, n_columns - 1) numbers.
         statement: as for value().
         """
+        import numpy as np
+
         rows = np.asarray(rows, dtype=float)
         if rows.ndim != 2 or rows.shape != (len(labels), len(columns) - 1):
             raise SolutionError(f"{self.module}: table {name!r} has {rows.shape} cells for "
@@ -158,6 +162,8 @@ class Page:
         <name>.dark.svg for its dark one; Material shows the one that matches
         (#only-light / #only-dark), so a figure is readable in both palettes.
         """
+        from solutions.core.figures import dark_variant, to_svg  # matplotlib: imported only to draw
+
         if not alt.strip() or not caption.strip():
             raise SolutionError(f"{self.module}: figure {name!r} needs alt text and a caption")
         page = PurePosixPath(self.src_uri)
@@ -241,14 +247,18 @@ class Catalog:
     errata: list = field(default_factory=list)  # the errata register's entries, oldest first
 
     @classmethod
-    def collect(cls, modules_by_page):
-        """Run every page's problem module; modules_by_page maps src_uri -> module name."""
+    def collect(cls, modules_by_page, results=None):
+        """Run every page's problem module; modules_by_page maps src_uri -> module name.
+
+        results: a cache.Results to reuse unchanged problems' pages from (None: run every module).
+        """
         owners = {}
         for src_uri, module in sorted(modules_by_page.items()):
             if module in owners:
                 raise SolutionError(f"pages {owners[module]} and {src_uri} both name solution module {module}")
             owners[module] = src_uri
-        return cls({src: run_module(module, src) for src, module in sorted(modules_by_page.items())})
+        run = run_module if results is None else results.page
+        return cls({src: run(module, src) for src, module in sorted(modules_by_page.items())})
 
     def key(self):
         """Return the answer key: {id: entry} for every published value and table."""
