@@ -8,15 +8,17 @@ cache .cache/solutions/). In one fresh Python process, as `mkdocs serve` does: a
 rebuilds with nothing changed, after appending a comment to one problem module
 (EDITED_MODULE), and after appending one to a core file (EDITED_CORE). Then, each in a fresh
 process as `mkdocs build` run again is: a build with nothing changed and one after editing
-the problem module again. Time spent inside the solutions hook's events is measured
-separately. The baseline, measured in the same run the same way, is the same site built
-without the solutions hook (pages, theme and MathJax alike, but no computed content).
+the problem module again. Time spent inside the events of the two hooks that make the
+computed content (solutions_glue, companion_notebooks) is measured separately. The
+baseline, measured in the same run the same way, is the same site built without them
+(pages, theme and MathJax alike, but no computed content and no notebooks).
 
 For comparison on the same machine in the same run: full regeneration, `python -m solutions
 regenerate --no-cache` (every problem recomputed, no cache; process start to exit), and the
 notebook route: each problem page's computation executed as a Jupyter notebook through
 nbclient, one notebook per page with one fresh kernel each (ipykernel from this Python), as
-mkdocs-jupyter's `execute: true` executes a site of notebook pages.
+mkdocs-jupyter's `execute: true` executes a site of notebook pages; and, for reference, the
+sets' companion notebooks executed the same way without their cache.
 Reported figures are medians over the runs.
 """
 
@@ -33,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GLUE = "overrides/hooks/solutions_glue.py"
+NOTEBOOK_HOOK = "overrides/hooks/companion_notebooks.py"
+HOOKS = (GLUE, NOTEBOOK_HOOK)  # the computed content: values, figures, handouts, answers.json, notebooks
 EDITED_MODULE = "solutions/midterm_review/batchnorm.py"
 EDITED_CORE = "solutions/core/fmt.py"
 IN_PROCESS = ["cold", "no_change", "one_module_edit", "one_core_edit"]  # one process, in this order
@@ -41,7 +45,7 @@ ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
 
 
 def copy_project(destination, with_glue):
-    """Copy what a build reads to destination; without the glue, drop the solutions hook from mkdocs.yml."""
+    """Copy what a build reads to destination; without the glue, drop both computed-content hooks from mkdocs.yml."""
     for part in ["mkdocs.yml", "docs", "solutions", "overrides"]:
         source = ROOT / part
         if source.is_dir():
@@ -51,7 +55,7 @@ def copy_project(destination, with_glue):
     if not with_glue:
         config = destination / "mkdocs.yml"
         lines = config.read_text().splitlines(keepends=True)
-        config.write_text("".join(line for line in lines if GLUE not in line))
+        config.write_text("".join(line for line in lines if not any(hook in line for hook in HOOKS)))
 
 
 def edit(project, relative):
@@ -73,7 +77,7 @@ def timed_build(config_file, site_dir):
     in_hook = [0.0]
     for methods in config.plugins.events.values():
         for i, method in enumerate(methods):
-            if getattr(method, "__module__", "") == GLUE:  # MkDocs names a hook module by its path
+            if getattr(method, "__module__", "") in HOOKS:  # MkDocs names a hook module by its path
                 methods[i] = _timing(method, in_hook)
     build(config)
     return time.perf_counter() - start, in_hook[0]
@@ -131,6 +135,20 @@ def notebooks(project):
     return {"notebooks": seconds, "count": len(books)}
 
 
+def companions(project):
+    """Execute the sets' companion notebooks with nbclient, one fresh kernel each, no cache; return the seconds."""
+    import yaml
+
+    from solutions.core import notebooks
+
+    config = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    books = [(companion, notebooks.build(companion)) for companion in notebooks.plan(config["nav"], project / "docs")]
+    start = time.perf_counter()
+    for companion, book in books:
+        notebooks.execute(book, companion.uri, project)
+    return {"notebooks": time.perf_counter() - start, "count": len(books)}
+
+
 def child(mode, project):
     """Run one measurement in a fresh process; return its JSON."""
     out = subprocess.run([sys.executable, __file__, "--child", mode, str(project)], capture_output=True,
@@ -156,6 +174,7 @@ def one_run(with_glue):
                            env=ENV, check=True, capture_output=True)
             sample["full_regeneration"] = {"total": time.perf_counter() - start}
             sample["notebook_route"] = {"total": child("notebooks", project)["notebooks"]}
+            sample["companion_route"] = {"total": child("companions", project)["notebooks"]}
         return sample
 
 
@@ -178,7 +197,7 @@ def main():
             result = timed_build(project / "mkdocs.yml", project / "site")
         else:
             sys.path.insert(0, str(project))
-            result = notebooks(project)
+            result = notebooks(project) if mode == "notebooks" else companions(project)
         print(json.dumps(result))
         return
 
@@ -188,7 +207,8 @@ def main():
         site_samples.append(one_run(with_glue=True))
     baseline, site = medians(baseline_samples), medians(site_samples)
 
-    print(f"medians of {args.runs} runs, seconds; baseline = same site without the solutions hook\n")
+    print(f"medians of {args.runs} runs, seconds; 'in hook' = in the solutions and companion-notebook hooks; "
+          "baseline = same site without them\n")
     print(f"{'case':<22}{'build':>9}{'in hook':>9}{'hook share':>12}{'baseline':>10}{'ratio':>8}")
     for case in IN_PROCESS + FRESH:
         total, hook, base = site[case]["total"], site[case]["hook"], baseline[case]["total"]
@@ -196,6 +216,8 @@ def main():
     regeneration, route = site["full_regeneration"]["total"], site["notebook_route"]["total"]
     print(f"{'full_regeneration':<22}{regeneration:>9.3f}   (python -m solutions regenerate --no-cache, whole process)")
     print(f"{'notebook_route':<22}{route:>9.3f}   (nbclient, one notebook and one fresh kernel per problem page)")
+    companion = site["companion_route"]["total"]
+    print(f"{'companion_route':<22}{companion:>9.3f}   (nbclient, the 5 companion notebooks one after another, no cache)")
 
     def share(case):
         return site[case]["hook"] / site[case]["total"]
@@ -206,7 +228,8 @@ def main():
           f"{share('no_change_fresh'):.1%} in a fresh process   (target < 5%)")
     print(f"  one-module build / cold build:      {one_module:6.2f} in process, "
           f"{one_module_fresh:.2f} in a fresh process   (target < 0.33)")
-    print(f"  notebook route / full regeneration: {route / regeneration:6.1f}x   (target >= 5x)")
+    print(f"  notebook route / full regeneration: {route / regeneration:6.1f}x   (target >= 5x); "
+          f"companion notebooks / full regeneration: {companion / regeneration:.1f}x")
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "site": site, "baseline": baseline}, indent=1) + "\n")
 

@@ -262,6 +262,15 @@ def _write_atomically(path, data):
         raise
 
 
+def snapshot(folder):
+    """Return a Snapshot that reuses the import records kept in a results folder (parsing again what they lack)."""
+    try:
+        imports = json.loads((Path(folder) / Results.IMPORTS).read_bytes())
+    except Exception:  # missing or corrupt: parse again
+        imports = {}
+    return Snapshot(imports if isinstance(imports, dict) else {})
+
+
 class Results:
     """Filled Pages of problem modules, reused while their fingerprint is unchanged.
 
@@ -284,11 +293,7 @@ class Results:
         self.computed = []  # modules run by this object, in order
         self.reused = []  # modules whose stored Page was returned
         self.unwritable = []  # (what, error) for each entry that could not be stored
-        try:
-            imports = json.loads((self.folder / self.IMPORTS).read_bytes())
-        except Exception:  # missing or corrupt: parse again
-            imports = {}
-        self._snapshot = Snapshot(imports if isinstance(imports, dict) else {})
+        self._snapshot = snapshot(self.folder)
 
     def page(self, module, src_uri):
         """Return the filled Page of solutions.<module> for the page src_uri: stored, or computed and stored."""

@@ -244,9 +244,16 @@ def _run_cells(client, notebook, name, env):
                                     f"{exc.ename}: {exc.evalue}") from None
 
 
-def key(companion, notebook):
-    """Return the cache key of the executed notebook: its modules' fingerprint, its own content, the kernel's versions."""
-    return cache.fingerprint(companion.modules, nbformat.writes(notebook), *cache.versions(KERNEL_LIBRARIES))
+def key(companion, repo_url="", snapshot=None):
+    """Return the cache key of the executed notebook.
+
+    The generated notebook is a function of what the key holds: its modules' fingerprint
+    (their sources and the core, this file among it), the companion (set, folder, problems
+    with their titles and pages) and repo_url; the kernel's versions decide its outputs. So
+    the key is known without generating the notebook, which a build with nothing changed skips.
+    """
+    snapshot = snapshot or cache.Snapshot()
+    return snapshot.fingerprint(companion.modules, repr(companion), repo_url, *cache.versions(KERNEL_LIBRARIES))
 
 
 def write_atomically(path, text):
@@ -283,20 +290,20 @@ def executed(companions, root, repo_url="", *, workers=2):
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(root) / CACHE
+    snapshot = cache.snapshot(cache.default_folder(root))  # the build's import records, if any
     jobs = []
     for companion in companions:
-        notebook = build(companion, repo_url)
-        src_dir = folder / key(companion, notebook)
-        jobs.append((companion, notebook, src_dir, not (src_dir / companion.uri).is_file()))
+        src_dir = folder / key(companion, repo_url, snapshot)
+        jobs.append((companion, src_dir, not (src_dir / companion.uri).is_file()))
 
     def run(job):
-        companion, notebook, src_dir, missing = job
+        companion, src_dir, missing = job
         if missing:
-            result = execute(notebook, companion.uri, root)
+            result = execute(build(companion, repo_url), companion.uri, root)
             write_atomically(src_dir / companion.uri, nbformat.writes(result))
         return Executed(companion, src_dir, missing)
 
-    misses = sum(job[3] for job in jobs)
+    misses = sum(job[2] for job in jobs)
     if misses <= 1 or workers <= 1:
         return [run(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(workers, misses)) as pool:
