@@ -25,10 +25,12 @@ log = logging.getLogger("mkdocs.hooks.companion_notebooks")
 _executed = []  # notebooks.Executed of this build, set in on_pre_build
 
 # What nbconvert's lab template puts in every notebook page that would fetch from another host.
+# Each is found from a literal first marker (a pattern starting with \s* or .*? would be tried
+# at every position of a page of most of a megabyte).
 _LOADERS = [
-    re.compile(r'\s*<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S),
-    re.compile(r'\s*<script type="module">\s*document\.addEventListener\("DOMContentLoaded".*?'
-               r'<!-- End of mermaid configuration -->', re.S),
+    ("<!-- Load mathjax -->", re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)),
+    ('<script type="module">', re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded".*?'
+                                          r'<!-- End of mermaid configuration -->', re.S)),
 ]
 _MARKDOWN_CELL = re.compile(r'(<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>]*>)(.*?)(</div>)', re.S)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -97,11 +99,19 @@ def on_files(files, config):
 def on_page_content(content, page, config, files):
     if page.file.src_uri not in {item.companion.uri for item in _executed}:
         return content
-    for loader in _LOADERS:
-        content, count = loader.subn("", content)
-        if count != 1:
+    for marker, loader in _LOADERS:
+        matches = []
+        start = content.find(marker)
+        while start != -1:
+            match = loader.match(content, start)
+            if match:
+                matches.append(match)
+            start = content.find(marker, start + 1)
+        if len(matches) != 1:
             raise PluginError(f"{page.file.src_uri}: expected one of nbconvert's script loaders "
-                              f"({loader.pattern[:40]}...), found {count}: has mkdocs-jupyter changed?")
+                              f"({loader.pattern[:40]}...), found {len(matches)}: has mkdocs-jupyter changed?")
+        [match] = matches
+        content = content[:match.start()].rstrip() + content[match.end():]
     return _MARKDOWN_CELL.sub(lambda m: m.group(1) + _math(m.group(2)) + m.group(3), content)
 
 
