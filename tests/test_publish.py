@@ -132,3 +132,22 @@ def test_unused_values_are_reported(demo_modules):
     used = {}
     catalog.render("set/ok.md", "{{ a }}", used)
     assert catalog.unused(used) == ["demo_ok.twice"]
+
+
+def test_problems_run_in_parallel_publish_exactly_what_they_publish_one_by_one():
+    from solutions.core.publish import run_module, run_modules
+
+    jobs = [("midterm_review.batchnorm", "midterm-review/batchnorm.md"),
+            ("discussion2.map_ridge", "discussion-2/map-ridge.md"),  # figures: SVG bytes compared too
+            ("section08.zero_initialization", "section-08/zero-initialization.md")]
+    parallel = run_modules(jobs, workers=2)
+    serial = [run_module(*job) for job in jobs]
+    assert [page.items for page in parallel] == [page.items for page in serial]
+    assert any(item.files for page in parallel for item in page.items.values())
+
+
+def test_a_failing_problem_run_in_parallel_is_named(demo_modules):
+    from solutions.core.publish import run_modules
+
+    with pytest.raises(SolutionError, match=r"solutions.demo_broken \(used by page set/b.md\) failed: ZeroDivisionError"):
+        run_modules([("demo_ok", "set/ok.md"), ("demo_broken", "set/b.md")], workers=2)

@@ -297,18 +297,29 @@ class Results:
 
     def page(self, module, src_uri):
         """Return the filled Page of solutions.<module> for the page src_uri: stored, or computed and stored."""
+        page = self.lookup(module, src_uri)
+        return page if page is not None else self.store(module, src_uri, run_module(module, src_uri))
+
+    def _path(self, module, src_uri):
         parsed = self._snapshot.parsed
         path = self.folder / f"{module}.{self._snapshot.fingerprint([module], src_uri)}{self.SUFFIX}"
         if self._snapshot.parsed != parsed:
             self._write(self.folder / self.IMPORTS, self.IMPORTS, lambda: json.dumps(
                 {relative: known for relative, known in sorted(self._snapshot.imports.items())
                  if (PACKAGE_DIR / relative).is_file()}).encode())
-        page = self._load(path, module, src_uri)
+        return path
+
+    def lookup(self, module, src_uri):
+        """Return the stored Page of solutions.<module> for src_uri if its fingerprint is unchanged, else None."""
+        page = self._load(self._path(module, src_uri), module, src_uri)
         if page is not None:
             self.reused.append(module)
-            return page
-        page = run_module(module, src_uri)  # raises SolutionError: nothing is stored
+        return page
+
+    def store(self, module, src_uri, page):
+        """Store a Page just computed by run_module(module, src_uri) (it must not have failed); return it."""
         self.computed.append(module)
+        path = self._path(module, src_uri)
         if self._write(path, module, lambda: pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)):
             for old in self.folder.glob(f"{module}.*{self.SUFFIX}"):
                 if old != path and old.name.removesuffix(self.SUFFIX).rsplit(".", 1)[0] == module:
