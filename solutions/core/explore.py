@@ -23,7 +23,6 @@ from solutions.core.publish import PACKAGE, Page, SolutionError
 
 UPDATE = "INPUTS = {**INPUTS, **__explored_inputs__}"
 _MATH = re.compile(r"\$([^$]+)\$")
-_FIGURE = re.compile(r"\A!\[(?P<alt>[^\]]*)\]\(.*?/// caption\n(?P<caption>.*)\n///\Z", re.S)
 
 
 def load(module, inputs=None):
@@ -92,12 +91,8 @@ class Results:
     @property
     def figures(self):
         """Return the published figures, in publishing order."""
-        found = []
-        for name, item in self.page.items.items():
-            if item.files:
-                match = _FIGURE.match(item.markdown)
-                found.append(Figure(name, item.files[0][1], match["alt"], match["caption"]))
-        return found
+        return [Figure(name, item.files[0][1], item.alt, item.caption)
+                for name, item in self.page.items.items() if item.files]
 
     def lines(self):
         """Return one line per published value, `<id> = <value as JSON>` (full float64 precision)."""

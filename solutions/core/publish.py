@@ -58,6 +58,8 @@ class Item:
     entry: dict | None = None
     files: tuple = ()  # ((site uri, svg bytes), ...) for a figure: its light and dark drawings
     statement: bool = False  # part of the problem's statement, published even while its set is unreleased
+    alt: str = ""  # a figure's alt text and caption (markdown)
+    caption: str = ""
 
 
 def page_url(src_uri):
@@ -177,7 +179,7 @@ class Page:
                     f"![{alt_text}]({folder}/{name}.dark.svg#only-dark)\n"
                     f"/// caption\n{caption}\n///")
         files = ((f"{uri}/{name}.svg", light), (f"{uri}/{name}.dark.svg", dark_variant(light)))
-        self._add(Item(name, markdown, files=files))
+        self._add(Item(name, markdown, files=files, alt=alt_text, caption=caption))
 
     def render(self, markdown, used):
         """Return markdown with every {{ name }} replaced; add each name to the set `used`."""
