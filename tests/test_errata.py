@@ -325,3 +325,11 @@ def test_released_must_be_a_boolean(monkeypatch):
     monkeypatch.setattr(package, "RELEASED", "no", raising=False)
     with pytest.raises(SolutionError, match=r"solutions/midterm_review/__init__.py: RELEASED must be True or False"):
         sets.problem_set("midterm_review.batchnorm")
+
+
+def test_a_value_recorded_as_removed_must_be_gone_from_the_key(tmp_path):
+    removed = {**ENTRY, "changes": [{"id": "midterm_review.batchnorm.var", "old": 9.0, "new": None}]}
+    entries = errata.load(write_register(tmp_path, [removed]))
+    assert errata.disagreements(entries, {}) == []
+    [message] = errata.disagreements(entries, {"midterm_review.batchnorm.var": {"value": 9.0}})
+    assert message == "midterm_review.batchnorm.var: the register says it was removed, but the answer key has it"
