@@ -18,7 +18,7 @@ import argparse
 import datetime
 import sys
 
-from solutions.core import answerkey, cache, errata
+from solutions.core import answerkey, cache, errata, files
 from solutions.core.publish import SolutionError
 
 
@@ -101,7 +101,7 @@ def regenerate(committed, fresh, catalog, erratum, date):
             by_problem.setdefault(id_.rsplit(".", 1)[0], []).append(errata.Change(id_, old, new))
         entries = errata.record(catalog.errata, by_problem, erratum, date)
         texts[errata.PATH] = errata.dumps(entries)
-    errata.write_together(texts)
+    files.write_together(texts)
     print(f"{key_name}: wrote {len(fresh)} values; {len(changes)} change(s)")
     for change in changes:
         print(f"  {change}")

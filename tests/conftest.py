@@ -67,6 +67,13 @@ def copy_project(destination):
     return destination
 
 
+def edit(path, old, new):
+    """Replace the first occurrence of old in a file by new (old must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The site built from the working tree, once per test session."""

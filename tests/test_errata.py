@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from solutions.core import answerkey, errata, fmt, sets
 from solutions.core.publish import SolutionError
-from tests.conftest import build, copy_project
+from tests.conftest import build, copy_project, edit
 
 
 def run_cli(project, *args):
@@ -21,12 +21,6 @@ def run_cli(project, *args):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run([sys.executable, "-m", "solutions", *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def article(site, url):

@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 
 from solutions.core import answerkey, explore, notebooks, sets
 from solutions.core.publish import SolutionError
-from tests.conftest import ROOT, build, copy_project
-from tests.test_site import assert_build_fails, edit
+from tests.conftest import ROOT, build, copy_project, edit
+from tests.test_site import assert_build_fails
 
 CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
 EXECUTED = re.compile(r"Companion notebook (\S+): executed")

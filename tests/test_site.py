@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from solutions.core import answerkey
 from solutions.core.publish import page_url
-from tests.conftest import ROOT, build, copy_project, site_prefix
+from tests.conftest import ROOT, build, copy_project, edit, site_prefix
 
 INLINE_MATH = re.compile(r"\$([^$]+)\$")
 
@@ -110,12 +110,6 @@ def test_docs_hold_no_hand_typed_decimal_numbers():
 def project(tmp_path):
     """A copy of the project that a test may break."""
     return copy_project(tmp_path / "project")
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def assert_build_fails(project, *messages, untouched=True):

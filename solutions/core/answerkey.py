@@ -1,15 +1,13 @@
 """The answer key: every published value by id, and how two keys differ."""
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from mkdocs.utils.meta import get_data
 
-from solutions.core import errata, sets
+from solutions.core import errata, files, sets
 from solutions.core.publish import Catalog, SolutionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,11 +82,7 @@ def load(path=None):
 
 def save(values, path=None):
     """Write the key atomically (default: the committed key): a failed write leaves the old file untouched."""
-    path = Path(path or KEY_PATH)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".answers-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(dumps(values))
-    os.replace(temporary, path)
+    files.write_atomically(Path(path or KEY_PATH), dumps(values))
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from solutions.core import files
 from solutions.core.publish import PACKAGE, PACKAGE_DIR, Page, run_module
 
 CORE_DIR = PACKAGE_DIR / "core"
@@ -249,19 +249,6 @@ def default_folder(project):
     return Path(project) / ".cache" / "solutions"
 
 
-def _write_atomically(path, data):
-    """Write bytes to path through a temporary file in its folder: readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def snapshot(folder):
     """Return a Snapshot that reuses the import records kept in a results folder (parsing again what they lack)."""
     try:
@@ -345,7 +332,7 @@ class Results:
     def _write(self, path, what, data):
         """Store data() at path; return whether it was stored (a full or read-only disk costs time, not the build)."""
         try:
-            _write_atomically(path, data())
+            files.write_atomically(path, data())
             return True
         except Exception as exc:
             self.unwritable.append((what, exc))

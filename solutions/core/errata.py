@@ -9,9 +9,7 @@ The site shows the register newest first, and a note on each corrected problem's
 
 import datetime
 import html
-import os
 import posixpath
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,22 +146,6 @@ def dumps(entries):
                 for entry in entries]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100) if document else "[]\n"
     return HEADER + body
-
-
-def write_together(texts):
-    """Write {path: text} so that no file is left half-written: each goes to a temporary file first."""
-    temporaries = {}
-    try:
-        for path, text in texts.items():
-            handle, temporaries[path] = tempfile.mkstemp(dir=Path(path).parent, prefix=".tmp-", suffix=Path(path).suffix)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-    except BaseException:
-        for temporary in temporaries.values():
-            Path(temporary).unlink(missing_ok=True)
-        raise
-    for path, temporary in temporaries.items():
-        os.replace(temporary, path)
 
 
 # ---------------------------------------------------------------- on the site

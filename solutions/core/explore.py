@@ -25,6 +25,18 @@ UPDATE = "INPUTS = {**INPUTS, **__explored_inputs__}"
 _MATH = re.compile(r"\$([^$]+)\$")
 
 
+def inputs_statement(tree, where):
+    """Return the index, in a module's parsed body, of its one top-level `INPUTS = ...` statement.
+
+    Raises SolutionError naming `where` if there is none, or more than one.
+    """
+    at = [i for i, node in enumerate(tree.body) if isinstance(node, ast.Assign)
+          and any(isinstance(target, ast.Name) and target.id == "INPUTS" for target in node.targets)]
+    if len(at) != 1:
+        raise SolutionError(f"{where}: INPUTS must be assigned once at the top level to be explored")
+    return at[0]
+
+
 def load(module, inputs=None):
     """Return solutions.<module>, run afresh with its INPUTS updated by `inputs` (the module itself if none).
 
@@ -42,14 +54,11 @@ def load(module, inputs=None):
         return imported
     spec = importlib.util.find_spec(qualified)
     tree = ast.parse(Path(spec.origin).read_bytes(), filename=spec.origin)
-    at = [i for i, node in enumerate(tree.body) if isinstance(node, ast.Assign)
-          and any(isinstance(target, ast.Name) and target.id == "INPUTS" for target in node.targets)]
-    if len(at) != 1:
-        raise SolutionError(f"{qualified}: INPUTS must be assigned once at the top level to be explored")
+    at = inputs_statement(tree, qualified)
     update = ast.parse(UPDATE).body[0]
     for node in ast.walk(update):  # tracebacks point at the INPUTS statement
-        node.lineno = node.end_lineno = tree.body[at[0]].end_lineno
-    tree.body.insert(at[0] + 1, update)
+        node.lineno = node.end_lineno = tree.body[at].end_lineno
+    tree.body.insert(at + 1, update)
     fresh = importlib.util.module_from_spec(spec)
     fresh.__explored_inputs__ = inputs
     exec(compile(tree, spec.origin, "exec"), fresh.__dict__)  # noqa: S102 - the package's own source

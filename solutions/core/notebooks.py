@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from solutions.core import answerkey, cache, sets
-from solutions.core.publish import PACKAGE_DIR, SolutionError
+from solutions.core import answerkey, cache, explore, files, sets
+from solutions.core.publish import SolutionError
 
 KERNEL = "python3"  # the kernel name written in the notebook: any Python 3 kernel of the clone's environment
 NOTEBOOK = "notebook.ipynb"  # each set's notebook, beside its pages: <set folder>/notebook.ipynb
@@ -66,16 +66,6 @@ class Companion:
         return [problem.module for problem in self.problems]
 
 
-def nav_titles(nav):
-    """Return [(title or None, docs/-relative path)] of every page of a MkDocs nav, in order."""
-    if isinstance(nav, str):
-        return [(None, nav)]
-    if isinstance(nav, dict):
-        return [pair for title, value in nav.items()
-                for pair in ([(title, value)] if isinstance(value, str) else nav_titles(value))]
-    return [pair for entry in nav or [] for pair in nav_titles(entry)]
-
-
 def plan(nav, docs_dir):
     """Return the Companion of every released set with a page in the nav, in nav order.
 
@@ -83,7 +73,7 @@ def plan(nav, docs_dir):
     folder is that of its first page. Unreleased sets (RELEASED = False) get no notebook.
     """
     found = {}
-    for title, path in nav_titles(nav):
+    for title, path in sets.nav_titles(nav):
         source = Path(docs_dir) / path
         if not path.endswith(".md") or not source.is_file():
             continue
@@ -135,25 +125,19 @@ weight, a regularization strength) and run that cell again: the values and figur
 it are recomputed from your inputs."""
 
 
-def _inputs_source(module):
-    """Return the module's `INPUTS = {...}` statement exactly as written (comments too), as `inputs = {...}`."""
-    path = PACKAGE_DIR.joinpath(*module.split(".")).with_suffix(".py")
-    source = path.read_text(encoding="utf-8")
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["INPUTS"]:
-            ast.literal_eval(node.value)  # a literal, so the cell runs on its own
-            return "inputs = " + ast.get_source_segment(source, node.value)
-    raise SolutionError(f"{sets.module_path(module)}: no top-level INPUTS = {{...}} for its companion notebook")
-
-
 def _problem_cells(problem, number):
+    """Return a problem's heading cell and its code cell, which holds the module's `INPUTS = {...}`
+    exactly as written (comments too) as `inputs = {...}`, for the reader to edit."""
     module = problem.module
-    doc = (ast.get_docstring(ast.parse((PACKAGE_DIR.joinpath(*module.split(".")).with_suffix(".py")).read_bytes()))
-           or "").split("\n\n")[0].replace("\n", " ")
+    path = sets.module_path(module)
+    source = (sets.ROOT / path).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    statement = tree.body[explore.inputs_statement(tree, path)]
+    ast.literal_eval(statement.value)  # a literal, so the cell runs on its own
+    doc = (ast.get_docstring(tree) or "").split("\n\n")[0].replace("\n", " ")
     name = module.rsplit(".", 1)[1]
-    markdown = (f"## {problem.title}\n\n{doc}\n\nComputed by `{sets.module_path(module)}`; "
-                f"the page is `docs/{problem.src_uri}`.")
-    code = (f"{_inputs_source(module)}\n"
+    markdown = f"## {problem.title}\n\n{doc}\n\nComputed by `{path}`; the page is `docs/{problem.src_uri}`."
+    code = (f"inputs = {ast.get_source_segment(source, statement.value)}\n"
             f"{name} = explore.run({module!r}, inputs)\n"
             f"{name}.show()")
     return [nbformat.v4.new_markdown_cell(markdown, id=f"problem-{number}"),
@@ -256,19 +240,6 @@ def key(companion, repo_url="", snapshot=None):
     return snapshot.fingerprint(companion.modules, repr(companion), repo_url, *cache.versions(KERNEL_LIBRARIES))
 
 
-def write_atomically(path, text):
-    """Write text to path through a temporary file in the same folder: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class Executed:
     companion: Companion
@@ -300,7 +271,7 @@ def executed(companions, root, repo_url="", *, workers=2):
         companion, src_dir, missing = job
         if missing:
             result = execute(build(companion, repo_url), companion.uri, root)
-            write_atomically(src_dir / companion.uri, nbformat.writes(result))
+            files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
         return Executed(companion, src_dir, missing)
 
     misses = sum(job[2] for job in jobs)

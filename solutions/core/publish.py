@@ -57,9 +57,14 @@ class Item:
     markdown: str
     entry: dict | None = None
     files: tuple = ()  # ((site uri, svg bytes), ...) for a figure: its light and dark drawings
-    statement: bool = False  # part of the problem's statement, published even while its set is unreleased
     alt: str = ""  # a figure's alt text and caption (markdown)
     caption: str = ""
+
+
+def in_statement(item):
+    """Return whether an item with an answer-key entry belongs to its problem's statement (a stated
+    input, or a value published with statement=True): shown even while its set is unreleased."""
+    return item.entry["kind"] == "input" or bool(item.entry.get("statement"))
 
 
 def page_url(src_uri):
@@ -85,7 +90,7 @@ class Page:
             raise SolutionError(f"{self.module}: the name {item.name!r} is published twice")
         self.items[item.name] = item
 
-    def _entry(self, kind, value, inputs, rtol, atol, **extra):
+    def _entry(self, kind, value, inputs, rtol, atol, statement=False, **extra):
         if inputs is None:
             inputs = self.inputs
         elif isinstance(inputs, (list, tuple)) and all(isinstance(name, str) for name in inputs):
@@ -101,6 +106,7 @@ class Page:
             "inputs": to_json(inputs),
             "rtol": to_json(rtol),
             "atol": to_json(atol),
+            **({"statement": True} if statement else {}),
             **extra,
         }
 
@@ -114,14 +120,11 @@ class Page:
         recomputation must agree with the committed key. statement=True: the value belongs to
         the problem's statement (it answers nothing), so it is shown before solutions are released.
         """
-        extra = {"statement": True} if statement else {}
-        self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol, **extra),
-                       statement=statement))
+        self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol, statement)))
 
     def input(self, name, x, *, row=False):
         """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
-        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"]),
-                       statement=True))
+        self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"])))
 
     def table(self, name, columns, labels, rows, *, digits=fmt.DIGITS, rtol=EXACT["rtol"], atol=EXACT["atol"], inputs=None,
               statement=False):
@@ -140,9 +143,8 @@ class Page:
         digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
         cells = [[f"${label}$"] + [f"${fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
                  for label, row in zip(labels, rows)]
-        entry = self._entry("table", rows, inputs, rtol, atol, columns=list(columns), rows=list(labels),
-                            **({"statement": True} if statement else {}))
-        self._add(Item(name, fmt.markdown_table(columns, cells), entry, statement=statement))
+        entry = self._entry("table", rows, inputs, rtol, atol, statement, columns=list(columns), rows=list(labels))
+        self._add(Item(name, fmt.markdown_table(columns, cells), entry))
 
     def gradient_table(self, name, checks, *, wrt="L", inputs=None):
         """Publish gradient-check rows (analytic, central difference, relative error) as a table.

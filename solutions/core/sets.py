@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from mkdocs.utils.meta import get_data
 
 from solutions.core import errata, fmt
-from solutions.core.publish import PACKAGE, PACKAGE_DIR, SolutionError, page_url
+from solutions.core.publish import PACKAGE, PACKAGE_DIR, SolutionError, in_statement, page_url
 
 ROOT = PACKAGE_DIR.parent
 METADATA = ("TITLE", "COURSE", "SOURCE")
@@ -163,7 +163,7 @@ def withhold_unreleased(catalog):
         used = {}
         catalog.render(src_uri, statement_only(get_data(catalog.sources[src_uri])[0]), used)
         shown = used.get(src_uri, set())
-        leaks = sorted(name for name in shown if page.items[name].entry and not page.items[name].statement)
+        leaks = sorted(name for name in shown if page.items[name].entry and not in_statement(page.items[name]))
         if leaks:
             raise SolutionError(f"page {src_uri}: its set is not released, but {', '.join(leaks)} "
                                 "is shown outside a solution block (move it into a `??? success` block, or publish it with statement=True if it answers nothing)")
@@ -212,13 +212,19 @@ def count_tests(path):
     return len(re.findall(r"^def test_", path.read_text(encoding="utf-8"), re.M)) if path.exists() else 0
 
 
+def nav_titles(nav):
+    """Return [(title or None, docs/-relative path)] of every page of a MkDocs nav (as configured), in order."""
+    if isinstance(nav, str):
+        return [(None, nav)]
+    if isinstance(nav, dict):
+        return [pair for title, value in nav.items()
+                for pair in ([(title, value)] if isinstance(value, str) else nav_titles(value))]
+    return [pair for entry in nav or [] for pair in nav_titles(entry)]
+
+
 def nav_order(nav):
     """Return the pages of a MkDocs nav (as configured in mkdocs.yml), in order."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [page for value in nav.values() for page in nav_order(value)]
-    return [page for entry in nav or [] for page in nav_order(entry)]
+    return [path for _, path in nav_titles(nav)]
 
 
 def status(catalog):
