@@ -38,7 +38,7 @@ GLUE = "overrides/hooks/solutions_glue.py"
 NOTEBOOK_HOOK = "overrides/hooks/companion_notebooks.py"
 HOOKS = (GLUE, NOTEBOOK_HOOK)  # the computed content: values, figures, handouts, answers.json, notebooks
 EDITED_MODULE = "solutions/midterm_review/batchnorm.py"
-EDITED_CORE = "solutions/core/fmt.py"
+EDITED_CORE = "solutions/toolkit/fmt.py"
 IN_PROCESS = ["cold", "no_change", "one_module_edit", "one_core_edit"]  # one process, in this order
 FRESH = ["no_change_fresh", "one_module_edit_fresh"]  # a new process each
 ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
@@ -109,7 +109,7 @@ def notebooks(project):
     import nbformat
     from nbclient import NotebookClient
 
-    from solutions.core import answerkey
+    from solutions.engine import answerkey
 
     pages = answerkey.read_pages(project / "docs")
     modules = {src: module for src, text in sorted(pages.items()) if (module := answerkey.solution_module(src, text))}
@@ -122,7 +122,7 @@ def notebooks(project):
     os.environ["JUPYTER_PATH"] = str(spec.parent.parent)
     books = []
     for src, module in modules.items():
-        code = (f"from solutions.core.publish import run_module\n"
+        code = (f"from solutions.engine.publish import run_module\n"
                 f"page = run_module({module!r}, {src!r})\n"
                 "{name: item.entry['value'] for name, item in page.items.items() if item.entry}")
         books.append(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
@@ -139,7 +139,7 @@ def companions(project):
     """Execute the sets' companion notebooks with nbclient, one fresh kernel each, no cache; return the seconds."""
     import yaml
 
-    from solutions.core import notebooks
+    from solutions.engine import notebooks
 
     config = yaml.load((project / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
     books = [(companion, notebooks.build(companion)) for companion in notebooks.plan(config["nav"], project / "docs")]

@@ -18,8 +18,8 @@ import argparse
 import datetime
 import sys
 
-from solutions.core import answerkey, cache, errata, files
-from solutions.core.publish import SolutionError
+from solutions.engine import answerkey, cache, errata, files
+from solutions.engine.publish import SolutionError
 
 
 def main(argv=None):

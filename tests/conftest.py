@@ -26,7 +26,7 @@ def published(module):
     Computed once per module for the whole session (publishing draws figures); callers must
     not mutate it. ``published.__wrapped__(module)`` publishes afresh.
     """
-    from solutions.core.publish import Page
+    from solutions.engine.publish import Page
 
     page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
     module.publish(page)

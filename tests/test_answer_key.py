@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from solutions import __main__ as cli
-from solutions.core import answerkey, errata
+from solutions.engine import answerkey, errata
 
 
 def test_committed_key_matches_recomputation():

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pypdf
 import pytest
 
-from solutions.core import sets
-from solutions.core.publish import page_url
+from solutions.engine import sets
+from solutions.engine.publish import page_url
 from tests.conftest import ROOT, site_prefix
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -18,14 +18,14 @@ import sys
 
 import pytest
 
-from solutions.core import answerkey, cache, publish
+from solutions.engine import answerkey, cache, publish
 from tests.conftest import ROOT, build, copy_project
 
 # Run in a copy of the project (its own solutions package, its own .cache/solutions/):
 # compute everything its pages publish, print which modules ran and which were reused.
 RUN = """
 import json
-from solutions.core import answerkey, cache
+from solutions.engine import answerkey, cache
 results = cache.Results(cache.default_folder("."))
 catalog = answerkey.compute(results=results)
 assert not answerkey.diff(answerkey.load(), catalog.key()), "published values differ from the key"
@@ -100,7 +100,7 @@ def test_an_edited_module_recomputes_the_problems_that_import_it(project):
 
 
 def test_an_edited_core_file_recomputes_every_problem(project):
-    append(project / "solutions/core/fmt.py")
+    append(project / "solutions/toolkit/fmt.py")
     computed, reused = run(project)
     assert computed == page_modules()
     assert not reused
@@ -221,8 +221,8 @@ def test_dependencies_follow_relative_sibling_and_package_imports(tmp_path, monk
     package = tmp_path / "solutions"
     write(package, {
         "__init__.py": "",
-        "core/__init__.py": "",
-        "core/util.py": "import numpy\n",
+        "toolkit/__init__.py": "",
+        "toolkit/util.py": "import numpy\n",
         "myset/__init__.py": 'TITLE = "a set"\n',
         "myset/problem.py": ("from .helpers import f  # relative\n"
                              "from solutions.myset import sibling  # a sibling, absolute\n"
@@ -231,7 +231,7 @@ def test_dependencies_follow_relative_sibling_and_package_imports(tmp_path, monk
                              "        from ..other import thing  # relative, two levels, inside a function\n"
                              "    except ImportError:\n"
                              "        pass\n"),
-        "myset/helpers.py": "from solutions.core import util\nf = 1\n",
+        "myset/helpers.py": "from solutions.toolkit import util\nf = 1\n",
         "myset/sibling.py": "",
         "myset/unrelated.py": "",
         "other/__init__.py": "from solutions.other.impl import x  # run by importing anything in other\n",
@@ -240,10 +240,10 @@ def test_dependencies_follow_relative_sibling_and_package_imports(tmp_path, monk
         "other/unused.py": "",
     })
     monkeypatch.setattr(cache, "PACKAGE_DIR", package)
-    monkeypatch.setattr(cache, "CORE_DIR", package / "core")
+    monkeypatch.setattr(cache, "SHARED_DIRS", (package / "toolkit",))
     assert cache.dependencies("myset.problem") == sorted([
         "__init__.py", "myset/__init__.py", "myset/problem.py", "myset/helpers.py", "myset/sibling.py",
-        "core/__init__.py", "core/util.py", "other/__init__.py", "other/impl.py", "other/thing.py"])
+        "toolkit/__init__.py", "toolkit/util.py", "other/__init__.py", "other/impl.py", "other/thing.py"])
     assert cache.dependencies("other.unused") == ["__init__.py", "other/__init__.py", "other/impl.py",
                                                    "other/unused.py"]
     # A module that does not parse still has a fingerprint (running it then reports the error).
@@ -256,7 +256,7 @@ def test_dependencies_follow_relative_sibling_and_package_imports(tmp_path, monk
 def test_dependencies_of_a_real_problem_include_the_module_it_imports():
     found = cache.dependencies("section08.zero_initialization")
     assert {"section08/zero_initialization.py", "section08/forward_backward.py", "section08/__init__.py",
-            "__init__.py", "core/activations.py", "core/figures.py"} <= set(found)
+            "__init__.py", "toolkit/activations.py", "toolkit/figures.py"} <= set(found)
     assert "section08/chain_rule_warm_up.py" not in found
 
 

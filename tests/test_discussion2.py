@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core.gradcheck import numerical_gradient
+from solutions.toolkit.gradcheck import numerical_gradient
 from solutions.discussion2 import computation_graph as cg
 from solutions.discussion2 import map_ridge, relu_derivatives as rd
 from tests.conftest import FD_RTOL, published

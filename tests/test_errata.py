@@ -11,8 +11,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from solutions.core import answerkey, errata, fmt, sets
-from solutions.core.publish import SolutionError
+from solutions.engine import answerkey, errata, sets
+from solutions.toolkit import fmt
+from solutions.engine.publish import SolutionError
 from tests.conftest import build, copy_project, edit
 
 
@@ -127,7 +128,7 @@ def corrected(tmp_path_factory):
     module = project / "solutions/midterm_review/batchnorm.py"
     right, wrong = "var = ((x - mean) ** 2).mean()", "var = ((x - mean) ** 2).sum() / (x.size - 1)"
     edit(module, right, wrong)
-    published = subprocess.run([sys.executable, "-c", "from solutions.core import answerkey; "
+    published = subprocess.run([sys.executable, "-c", "from solutions.engine import answerkey; "
                                 "answerkey.save(answerkey.compute().key())"], cwd=project)
     assert published.returncode == 0
     steps = {"check_before": run_cli(project, "check")}

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from solutions.core import answerkey, explore, notebooks, sets
-from solutions.core.publish import SolutionError
+from solutions.engine import answerkey, explore, notebooks, sets
+from solutions.engine.publish import SolutionError
 from tests.conftest import ROOT, build, copy_project, edit
 from tests.test_site import assert_build_fails
 
@@ -213,7 +213,7 @@ def test_an_edit_reexecutes_only_its_sets_notebook_and_no_change_none(project, t
 
 def test_a_failing_notebook_fails_the_build_naming_notebook_and_cell(project):
     # The site's own computation never calls explore.Results.show; the notebooks do.
-    edit(project / "solutions/core/explore.py", '        print("\\n".join(self.lines()))',
+    edit(project / "solutions/engine/explore.py", '        print("\\n".join(self.lines()))',
          '        raise RuntimeError("boom")')
     assert_build_fails(project, 'companion notebook midterm-review/notebook.ipynb failed at cell 3 '
                        '(under "## 1. Sigmoid network gradients")', "RuntimeError: boom")

@@ -5,8 +5,8 @@ import types
 
 import pytest
 
-from solutions.core.figures import new_figure
-from solutions.core.publish import Catalog, Page, SolutionError, page_url
+from solutions.toolkit.figures import new_figure
+from solutions.engine.publish import Catalog, Page, SolutionError, page_url
 
 
 def page_with(**values):
@@ -135,7 +135,7 @@ def test_unused_values_are_reported(demo_modules):
 
 
 def test_problems_run_in_parallel_publish_exactly_what_they_publish_one_by_one():
-    from solutions.core.publish import run_module, run_modules
+    from solutions.engine.publish import run_module, run_modules
 
     jobs = [("midterm_review.batchnorm", "midterm-review/batchnorm.md"),
             ("discussion2.map_ridge", "discussion-2/map-ridge.md"),  # figures: SVG bytes compared too
@@ -147,7 +147,7 @@ def test_problems_run_in_parallel_publish_exactly_what_they_publish_one_by_one()
 
 
 def test_a_failing_problem_run_in_parallel_is_named(demo_modules):
-    from solutions.core.publish import run_modules
+    from solutions.engine.publish import run_modules
 
     with pytest.raises(SolutionError, match=r"solutions.demo_broken \(used by page set/b.md\) failed: ZeroDivisionError"):
         run_modules([("demo_ok", "set/ok.md"), ("demo_broken", "set/b.md")], workers=2)

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core.gradcheck import numerical_gradient, numerical_jacobian
+from solutions.toolkit.gradcheck import numerical_gradient, numerical_jacobian
 from solutions.section08 import chain_rule_warm_up, forward_backward, jacobian_chain_rule, zero_initialization
 from tests.conftest import FD_RTOL, published
 

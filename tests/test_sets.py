@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from solutions import midterm_review
-from solutions.core import sets
-from solutions.core.gradcheck import GradientRow
-from solutions.core.publish import Catalog, Page, SolutionError
+from solutions.engine import sets
+from solutions.toolkit.gradcheck import GradientRow
+from solutions.engine.publish import Catalog, Page, SolutionError
 
 BLOB = "https://example.org/repo/blob/main/"
 

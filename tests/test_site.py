@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from solutions.core import answerkey
-from solutions.core.publish import page_url
+from solutions.engine import answerkey
+from solutions.engine.publish import page_url
 from tests.conftest import ROOT, build, copy_project, edit, site_prefix
 
 INLINE_MATH = re.compile(r"\$([^$]+)\$")

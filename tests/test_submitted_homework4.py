@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core.gradcheck import numerical_gradient
+from solutions.toolkit.gradcheck import numerical_gradient
 from solutions.submitted_homework4 import (chain_rule, network_gradients, output_activations, randomness,
                                            skip_connections, small_batch_norm, target_scaling)
 from tests.conftest import FD_RTOL, published

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core.gradcheck import numerical_gradient
+from solutions.toolkit.gradcheck import numerical_gradient
 from solutions.submitted_lecture4 import batchnorm_bias, dropout
 from solutions.submitted_lecture4 import sigmoid_network_gradients as net
 from tests.conftest import FD_RTOL, published

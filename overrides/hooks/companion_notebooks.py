@@ -1,6 +1,6 @@
 """MkDocs hook: each released set's companion notebook, executed (or reused) and rendered by mkdocs-jupyter.
 
-Glue only: ``solutions.core.notebooks`` builds, executes and caches the notebooks. Here they
+Glue only: ``solutions.engine.notebooks`` builds, executes and caches the notebooks. Here they
 are executed in on_pre_build (after the solutions hook has checked every module, and before
 MkDocs empties the site folder, so a failing notebook leaves the previous site as it was),
 added to the set's nav section as "Companion notebook" (a nav entry in mkdocs.yml would warn
@@ -48,8 +48,8 @@ def on_config(config):
 
 def on_pre_build(config):
     global _executed
-    from solutions.core import notebooks
-    from solutions.core.publish import SolutionError
+    from solutions.engine import notebooks
+    from solutions.engine.publish import SolutionError
 
     try:
         companions = notebooks.plan(config.nav, config.docs_dir)
@@ -124,7 +124,7 @@ def _math(cell):
 
 
 def on_post_build(config):
-    from solutions.core import notebooks
+    from solutions.engine import notebooks
 
     removed = notebooks.evict(ROOT, {item.src_dir for item in _executed})
     if removed:

@@ -1,6 +1,6 @@
 """MkDocs hook: paste the values, tables and figures computed by the solutions package into pages.
 
-Glue only: it asks ``solutions.core`` for results and pastes them; it holds no math and no
+Glue only: it asks ``solutions.engine`` for results and pastes them; it holds no math and no
 knowledge of any problem. Everything is computed and every page checked in on_pre_build,
 before MkDocs empties the site folder, so a failure leaves the previous site as it was.
 Figures and answers.json join the build in memory (File.generated), never written into
@@ -28,7 +28,7 @@ _answers = (None, None, None)  # (answerkey module, key, answers.json text) of t
 def _forget_solutions():
     """Drop solutions.* from sys.modules if its sources changed, so that `mkdocs serve` recomputes with
     the edited code; with nothing changed, keep it and what it has memoized (parsed imports, versions)."""
-    cache = sys.modules.get("solutions.core.cache")
+    cache = sys.modules.get("solutions.engine.cache")
     if cache is not None and not cache.sources_changed():
         return
     for name in [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]:
@@ -56,8 +56,8 @@ def on_config(config):
 def on_pre_build(config):
     global _catalog, _key
     _forget_solutions()
-    from solutions.core import answerkey, cache, errata
-    from solutions.core.publish import SolutionError
+    from solutions.engine import answerkey, cache, errata
+    from solutions.engine.publish import SolutionError
 
     # Problems whose code is unchanged are reused from the cache beside mkdocs.yml (see cache.py).
     results = cache.Results(cache.default_folder(Path(config.config_file_path).parent))
@@ -104,7 +104,7 @@ def _blob_url(config):
 
 def on_files(files, config):
     global _answers
-    from solutions.core import answerkey, sets
+    from solutions.engine import answerkey, sets
 
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
@@ -118,6 +118,6 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
-    from solutions.core import sets
+    from solutions.engine import sets
 
     return sets.published_markdown(_catalog, page.file.src_uri, markdown, _blob_url(config))

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solutions.core.activations import relu, relu_grad, sigmoid
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import check_gradients
-from solutions.core.layers import affine_backward, affine_forward
+from solutions.toolkit.activations import relu, relu_grad, sigmoid
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.gradcheck import check_gradients
+from solutions.toolkit.layers import affine_backward, affine_forward
 
 INPUTS = {
     "x": [0.5, -1.0],  # d = 2

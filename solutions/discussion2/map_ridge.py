@@ -7,8 +7,8 @@ Up to constants, -log p(w | y) = ||y - X w||^2 / (2 lam) + ||w||^2 / 2, i.e. the
 import numpy as np
 from scipy.optimize import minimize
 
-from solutions.core import fmt
-from solutions.core.figures import COLORS, new_figure
+from solutions.toolkit import fmt
+from solutions.toolkit.figures import COLORS, new_figure
 
 INPUTS = {
     "seed": 182,

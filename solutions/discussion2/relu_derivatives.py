@@ -7,9 +7,9 @@ at most one break per hidden unit, at x_i = -b1_i / W1_i where z_i = W1_i x + b1
 
 import numpy as np
 
-from solutions.core.activations import relu, relu_grad
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import numerical_derivative
+from solutions.toolkit.activations import relu, relu_grad
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.gradcheck import numerical_derivative
 
 INPUTS = {
     # k = 3 units, two with W1_i > 0 (on for x > x_i) and one with W1_i < 0 (on for x < x_i).

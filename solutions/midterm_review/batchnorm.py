@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from solutions.core.layers import batchnorm_forward
+from solutions.toolkit.layers import batchnorm_forward
 
 INPUTS = {
     "batch": [1, 7, 7, 9],

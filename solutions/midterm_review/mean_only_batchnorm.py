@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from solutions.core.gradcheck import check_gradients
+from solutions.toolkit.gradcheck import check_gradients
 
 INPUTS = {
     "x": [0.5, -1.2, 2.0, 0.3],

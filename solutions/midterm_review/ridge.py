@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from solutions.core.figures import COLORS, new_figure
+from solutions.toolkit.figures import COLORS, new_figure
 
 INPUTS = {
     # Column 3 is nearly column 1 minus column 2, so A has one small singular value.

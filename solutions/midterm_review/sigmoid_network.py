@@ -6,10 +6,10 @@ handout; a vector is the same thing with one index).
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import check_gradients, numerical_derivative
-from solutions.core.layers import squared_error
+from solutions.toolkit.activations import sigmoid, sigmoid_grad
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.gradcheck import check_gradients, numerical_derivative
+from solutions.toolkit.layers import squared_error
 
 INPUTS = {
     "x": 0.9,

@@ -7,8 +7,8 @@ totals and the figure are all derived from that description.
 import numpy as np
 import sympy as sp
 
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import numerical_derivative
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.gradcheck import numerical_derivative
 
 # Node positions (column, height) for the drawing; edges point from an argument to the
 # node computed from it, in the argument order of that node's function.

@@ -6,9 +6,9 @@ is a scalar, each derivative dy/dP has the shape of P.
 
 import numpy as np
 
-from solutions.core.activations import sigmoid_grad
-from solutions.core.gradcheck import check_gradients
-from solutions.core.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
+from solutions.toolkit.activations import sigmoid_grad
+from solutions.toolkit.gradcheck import check_gradients
+from solutions.toolkit.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
 
 INPUTS = {
     "x": [1.0, -2.0],

@@ -8,8 +8,8 @@
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
-from solutions.core.gradcheck import numerical_derivative, numerical_gradient, numerical_jacobian
+from solutions.toolkit.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
+from solutions.toolkit.gradcheck import numerical_derivative, numerical_gradient, numerical_jacobian
 
 INPUTS = {
     "x": [0.5, -1.5, 0.8],  # (a): the point in R^3

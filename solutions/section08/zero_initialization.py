@@ -7,8 +7,8 @@ by full-batch gradient descent.
 
 import numpy as np
 
-from solutions.core.activations import sigmoid
-from solutions.core.figures import COLORS, new_figure
+from solutions.toolkit.activations import sigmoid
+from solutions.toolkit.figures import COLORS, new_figure
 from solutions.section08.forward_backward import backward, forward
 
 INPUTS = {

@@ -8,9 +8,9 @@ only along one branch x = -1 + s sqrt(z), s = sign(x + 1).
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.gradcheck import numerical_derivative
+from solutions.toolkit.activations import sigmoid, sigmoid_grad
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.gradcheck import numerical_derivative
 
 INPUTS = {
     "x_samples": [-2.0, -0.5, 0.5, 1.0],

@@ -7,9 +7,9 @@ each f' in a formula is visibly a different factor).
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
-from solutions.core.gradcheck import check_gradients, relative_error
-from solutions.core.layers import squared_error
+from solutions.toolkit.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
+from solutions.toolkit.gradcheck import check_gradients, relative_error
+from solutions.toolkit.layers import squared_error
 
 INPUTS = {
     "x": 0.7, "y": 0.2,

@@ -7,8 +7,8 @@ f'(z0) = 0 the gradient is zero and the output never moves.
 
 import numpy as np
 
-from solutions.core.activations import relu, relu_grad, sigmoid, sigmoid_grad
-from solutions.core.figures import COLORS, new_figure
+from solutions.toolkit.activations import relu, relu_grad, sigmoid, sigmoid_grad
+from solutions.toolkit.figures import COLORS, new_figure
 
 
 def softplus(z):

@@ -8,7 +8,7 @@ changes the final test accuracy and loss: that spread is what a paper has to rep
 
 import numpy as np
 
-from solutions.core.activations import sigmoid
+from solutions.toolkit.activations import sigmoid
 
 INPUTS = {
     "data_seed": 70,

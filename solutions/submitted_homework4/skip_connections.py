@@ -9,7 +9,7 @@ large its output is. W_l has entries N(0, gain^2 / width); gain 1 is the usual
 
 import numpy as np
 
-from solutions.core.figures import COLORS, new_figure
+from solutions.toolkit.figures import COLORS, new_figure
 
 INPUTS = {
     "seed": 6,

@@ -9,8 +9,8 @@ own features, so one example's output cannot depend on the others.
 
 import numpy as np
 
-from solutions.core.figures import COLORS, new_figure
-from solutions.core.layers import batchnorm_columns
+from solutions.toolkit.figures import COLORS, new_figure
+from solutions.toolkit.layers import batchnorm_columns
 
 INPUTS = {
     "seed": 5,

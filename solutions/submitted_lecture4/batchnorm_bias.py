@@ -6,8 +6,8 @@ Batchnorm normalizes each of the F features over the m examples.
 
 import numpy as np
 
-from solutions.core.gradcheck import STEP, check_gradients, numerical_gradient
-from solutions.core.layers import batchnorm_backward, batchnorm_columns
+from solutions.toolkit.gradcheck import STEP, check_gradients, numerical_gradient
+from solutions.toolkit.layers import batchnorm_backward, batchnorm_columns
 
 INPUTS = {
     "m": 8,

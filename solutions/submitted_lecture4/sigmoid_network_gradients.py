@@ -7,8 +7,8 @@ The skip adds s to z, so it needs K = H; the stated sizes are D = 3, H = K = 2.
 
 import numpy as np
 
-from solutions.core.gradcheck import check_gradients, numerical_gradient
-from solutions.core.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
+from solutions.toolkit.gradcheck import check_gradients, numerical_gradient
+from solutions.toolkit.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
 
 INPUTS = {
     "x": [0.5, -1.0, 2.0],

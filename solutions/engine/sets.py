@@ -16,8 +16,9 @@ from pathlib import PurePosixPath
 
 from mkdocs.utils.meta import get_data
 
-from solutions.core import errata, fmt
-from solutions.core.publish import PACKAGE, PACKAGE_DIR, SolutionError, in_statement, page_url
+from solutions.engine import errata
+from solutions.toolkit import fmt
+from solutions.engine.publish import PACKAGE, PACKAGE_DIR, SolutionError, in_statement, module_path, page_url
 
 ROOT = PACKAGE_DIR.parent
 METADATA = ("TITLE", "COURSE", "SOURCE")
@@ -57,11 +58,6 @@ def problem_set(module):
     if not isinstance(released, bool):
         raise SolutionError(f"{PACKAGE}/{name}/__init__.py: RELEASED must be True or False, not {released!r}")
     return ProblemSet(name, package.TITLE, package.COURSE, package.SOURCE, released)
-
-
-def module_path(module):
-    """Return the source file of a problem module, relative to the repository."""
-    return f"{PACKAGE}/{module.replace('.', '/')}.py"
 
 
 def provenance(module, blob_url, handout_href=None):

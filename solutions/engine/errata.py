@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from solutions.core.publish import PACKAGE_DIR, SolutionError, page_url
+from solutions.engine.publish import PACKAGE_DIR, SolutionError, page_url
 
 PATH = PACKAGE_DIR / "errata.yml"
 PAGE = "errata.md"  # the generated register's page, at the top of docs/

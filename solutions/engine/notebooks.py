@@ -4,7 +4,7 @@ A set's notebook is built with nbformat from the set's metadata and its problems
 order (never edited by hand): a title cell citing the course, a setup cell that makes the
 clone's ``solutions`` package importable, then per problem a heading and a code cell
 holding the module's INPUTS, as written in its source, which runs the problem through
-``solutions.core.explore`` and prints every published value with its answer-key id and
+``solutions.engine.explore`` and prints every published value with its answer-key id and
 displays its figures.
 
 It is executed with nbclient in a kernel started from this very Python (ipykernel, named
@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from solutions.core import answerkey, cache, explore, files, sets
-from solutions.core.publish import SolutionError
+from solutions.engine import answerkey, cache, explore, files, sets
+from solutions.engine.publish import SolutionError
 
 KERNEL = "python3"  # the kernel name written in the notebook: any Python 3 kernel of the clone's environment
 NOTEBOOK = "notebook.ipynb"  # each set's notebook, beside its pages: <set folder>/notebook.ipynb
@@ -103,7 +103,7 @@ if root is None:
                        "upwards holds solutions/__init__.py")
 sys.path.insert(0, str(root))
 
-from solutions.core import explore'''
+from solutions.engine import explore'''
 
 
 def _intro(companion, repo_url):
@@ -292,7 +292,7 @@ def evict(root, keep):
 
 def printed_values(notebook):
     """Return {answer-key id: value} printed by an executed notebook's cells (see explore.parse)."""
-    from solutions.core import explore
+    from solutions.engine import explore
 
     found = {}
     for cell in notebook.cells:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solutions.core.publish import PACKAGE, Page, SolutionError
+from solutions.engine.publish import PACKAGE, Page, SolutionError
 
 UPDATE = "INPUTS = {**INPUTS, **__explored_inputs__}"
 _MATH = re.compile(r"\$([^$]+)\$")

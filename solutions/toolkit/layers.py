@@ -8,7 +8,7 @@ respect to the forward inputs, given ``dout`` = d loss / d out.
 
 import numpy as np
 
-from solutions.core.activations import sigmoid, sigmoid_grad
+from solutions.toolkit.activations import sigmoid, sigmoid_grad
 
 
 def affine_forward(x, W, b):

@@ -1,4 +1,4 @@
-"""The shared core, each piece against an independent source: sympy, closed forms, hand calculations."""
+"""The toolkit, each piece against an independent source: sympy, closed forms, hand calculations."""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from solutions.core import activations, figures, fmt, gradcheck, layers
+from solutions.toolkit import activations, figures, fmt, gradcheck, layers
 from tests.conftest import FD_RTOL
 
 GRID = np.linspace(-5, 5, 41)

@@ -6,6 +6,7 @@ import math
 # problem formats none, and so never pays for importing it.
 
 DIGITS = 4  # decimals shown by default; the answer key keeps full precision
+EXACT = "exact"  # digits=EXACT: show fractions and surds exactly (see exact())
 
 
 def _power_of_ten(text):
@@ -37,10 +38,43 @@ def number(x, digits=DIGITS, whole=True):
     return _power_of_ten(f"{x:.{max(digits - 2, 1)}e}")
 
 
+def exact(x, max_denominator=1000):
+    """Return x as exact LaTeX, a fraction or a surd such as -\\frac{5}{3} or \\frac{\\sqrt{2}}{2}.
+
+    Found from the float: a fraction p/q (q <= max_denominator), or the square root of one,
+    that agrees with x to roundoff (1e-12 relative). Raises ValueError if there is none, so
+    that a value shown as exact is exact.
+    """
+    from fractions import Fraction
+
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"cannot publish a non-finite number: {x}")
+    close = lambda a, b: abs(a - b) <= 1e-12 * max(1.0, abs(b))  # noqa: E731
+    sign = "-" if x < 0 else ""
+    q = Fraction(abs(x)).limit_denominator(max_denominator)
+    if close(float(q), abs(x)):
+        return sign + (str(q.numerator) if q.denominator == 1 else rf"\frac{{{q.numerator}}}{{{q.denominator}}}")
+    square = Fraction(x * x).limit_denominator(max_denominator)
+    if close(math.sqrt(square), abs(x)):
+        # sqrt(n/d) = sqrt(n d) / d = k sqrt(r) / d with r square-free
+        radicand, outside = square.numerator * square.denominator, 1
+        for factor in range(2, math.isqrt(radicand) + 1):
+            while radicand % (factor * factor) == 0:
+                radicand //= factor * factor
+                outside *= factor
+        top, bottom = Fraction(outside, square.denominator).numerator, Fraction(outside, square.denominator).denominator
+        surd = (f"{top}" if top != 1 else "") + rf"\sqrt{{{radicand}}}"
+        return sign + (surd if bottom == 1 else rf"\frac{{{surd}}}{{{bottom}}}")
+    raise ValueError(f"{x!r} is neither a fraction with a denominator up to {max_denominator} nor the square root of one")
+
+
 def _cells(array, digits):
     """Format every entry alike: all as integers if all are whole, else all with `digits` decimals."""
     import numpy as np
 
+    if digits == EXACT:
+        return [[exact(x) for x in row] for row in np.atleast_2d(array)]
     whole = bool(np.all(array == np.round(array)))
     return [[number(x, digits, whole=whole) for x in row] for row in np.atleast_2d(array)]
 
@@ -68,7 +102,7 @@ def latex(x, digits=DIGITS, row=False):
 
     array = np.asarray(x, dtype=float)
     if array.ndim == 0:
-        return number(array, digits)
+        return exact(array) if digits == EXACT else number(array, digits)
     if array.ndim == 1:
         return vector(array, digits, row=row)
     if array.ndim == 2:

@@ -2,7 +2,7 @@
 
 A problem's results (its answer-key entries, its placeholders' markdown, its figures) are a
 function of its module's source, of every module of the package it imports (followed
-transitively), of the shared core (every file in ``solutions/core/``, imported or not), of
+transitively), of the shared code (every file in ``solutions/toolkit/`` and ``solutions/engine/``, imported or not), of
 the installed versions of the libraries that compute and draw them, and of its inputs,
 which are stated in its module's source. ``fingerprint`` hashes exactly these.
 
@@ -25,10 +25,10 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from solutions.core import files
-from solutions.core.publish import PACKAGE, PACKAGE_DIR, Page, run_module
+from solutions.engine import files
+from solutions.engine.publish import PACKAGE, PACKAGE_DIR, Page, run_module
 
-CORE_DIR = PACKAGE_DIR / "core"
+SHARED_DIRS = (PACKAGE_DIR / "toolkit", PACKAGE_DIR / "engine")  # what every problem depends on
 # Libraries whose version can change a computed number or a drawn figure (matplotlib embeds
 # its version in every SVG); the markdown and site libraries only act after the cache.
 LIBRARIES = ("numpy", "scipy", "sympy", "matplotlib", "contourpy", "kiwisolver", "pillow", "fonttools")
@@ -211,7 +211,7 @@ class Snapshot:
     def fingerprint(self, modules, *extra):
         """See fingerprint()."""
         if self._core is None:
-            self._core = {path.relative_to(PACKAGE_DIR).as_posix() for path in CORE_DIR.rglob("*.py")}
+            self._core = {path.relative_to(PACKAGE_DIR).as_posix() for folder in SHARED_DIRS for path in folder.rglob("*.py")}
         files = set(self._core)
         for module in modules:
             files.update(self.dependencies(module))

@@ -12,10 +12,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from solutions.core import fmt
+from solutions.toolkit import fmt
 
 # numpy and matplotlib are imported where values are published and figures drawn: a build
-# that reuses every cached problem (solutions.core.cache) does neither.
+# that reuses every cached problem (solutions.engine.cache) does neither.
 
 PACKAGE = "solutions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -122,6 +122,20 @@ class Page:
         """
         self._add(Item(name, fmt.latex(x, digits, row), self._entry("value", x, inputs, rtol, atol, statement)))
 
+    def mistake(self, name, x, *, of, why, digits=fmt.DIGITS, row=False, inputs=None, rtol=EXACT["rtol"],
+                atol=EXACT["atol"]):
+        """Publish a typical wrong answer to the value `of` (a name this page publishes), computed
+        from the wrong formula; its placeholder becomes LaTeX, like value().
+
+        why: one line saying what was done wrong (for example "divided the variance by m - 1").
+        It is kept in the answer key with the id it is a mistake for, so that a student whose
+        attempt matches it can be told what went wrong. Shown inside a solution, never in a statement.
+        """
+        if not isinstance(why, str) or not why.strip():
+            raise SolutionError(f"{self.module}: mistake {name!r} needs why=, one line saying what was done wrong")
+        entry = self._entry("mistake", x, inputs, rtol, atol, of=f"{self.module}.{of}", why=" ".join(why.split()))
+        self._add(Item(name, fmt.latex(x, digits, row), entry))
+
     def input(self, name, x, *, row=False):
         """Publish a stated input (a number, vector or matrix the answers are computed from), shown exactly."""
         self._add(Item(name, fmt.latex(x, None, row), self._entry("input", x, {name: x}, EXACT["rtol"], EXACT["atol"])))
@@ -141,7 +155,7 @@ class Page:
             raise SolutionError(f"{self.module}: table {name!r} has {rows.shape} cells for "
                                 f"{len(labels)} labels and {len(columns)} columns")
         digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
-        cells = [[f"${label}$"] + [f"${fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
+        cells = [[f"${label}$"] + [f"${fmt.exact(x) if d == fmt.EXACT else fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
                  for label, row in zip(labels, rows)]
         entry = self._entry("table", rows, inputs, rtol, atol, statement, columns=list(columns), rows=list(labels))
         self._add(Item(name, fmt.markdown_table(columns, cells), entry))
@@ -166,7 +180,7 @@ class Page:
         <name>.dark.svg for its dark one; Material shows the one that matches
         (#only-light / #only-dark), so a figure is readable in both palettes.
         """
-        from solutions.core.figures import dark_variant, to_svg  # matplotlib: imported only to draw
+        from solutions.toolkit.figures import dark_variant, to_svg  # matplotlib: imported only to draw
 
         if not alt.strip() or not caption.strip():
             raise SolutionError(f"{self.module}: figure {name!r} needs alt text and a caption")
@@ -215,12 +229,37 @@ def run_module(module, src_uri):
         if not callable(getattr(mod, "publish", None)):
             raise SolutionError(f"{qualified} (used by page {src_uri}) defines no publish(page) function")
         mod.publish(page)
+        _check_mistakes(page)
     except SolutionError:
         raise
     except Exception as exc:  # any failure of a problem's code stops the build, naming the module
         raise SolutionError(f"{qualified} (used by page {src_uri}) failed: {type(exc).__name__}: {exc}"
                             f"{_where(exc)}") from exc
     return page
+
+
+def _check_mistakes(page):
+    """Raise SolutionError unless every published mistake names a value of its page, of the same shape."""
+    for item in page.items.values():
+        if item.entry is None or item.entry["kind"] != "mistake":
+            continue
+        of = item.entry["of"].removeprefix(f"{page.module}.")
+        right = page.items.get(of)
+        if right is None or right.entry is None or right.entry["kind"] == "mistake":
+            raise SolutionError(f"{module_path(page.module)}: mistake {item.name!r} is of {of!r}, "
+                                "which this module does not publish as a value (of= names a value of the same page)")
+        if _shape(right.entry["value"]) != _shape(item.entry["value"]):
+            raise SolutionError(f"{module_path(page.module)}: mistake {item.name!r} has the shape "
+                                f"{_shape(item.entry['value'])} but {of!r} has {_shape(right.entry['value'])}")
+
+
+def _shape(value):
+    return (len(value), *_shape(value[0])) if isinstance(value, list) and value else ()
+
+
+def module_path(module):
+    """Return the source file of a problem module, relative to the repository: solutions/<set>/<problem>.py."""
+    return f"{PACKAGE}/{module.replace('.', '/')}.py"
 
 
 def _run_job(job):

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.meta import get_data
 
-from solutions.core import errata, files, sets
-from solutions.core.publish import Catalog, SolutionError
+from solutions.engine import errata, files, sets
+from solutions.engine.publish import Catalog, SolutionError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

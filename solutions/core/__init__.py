@@ -1,1 +1,0 @@
-"""Shared pieces every problem module uses: math, checking, formatting, figures, publishing."""
