@@ -46,7 +46,7 @@ ENV = {"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"}
 
 def copy_project(destination, with_glue):
     """Copy what a build reads to destination; without the glue, drop both computed-content hooks from mkdocs.yml."""
-    for part in ["mkdocs.yml", "docs", "solutions", "overrides"]:
+    for part in ["mkdocs.yml", "docs", "solutions", "overrides", "tests"]:  # tests: a released set needs its tests
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))

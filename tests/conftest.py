@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (truncation h^2 ~ 1e-12, roundoff eps/h ~ 2e-10); 1e-7 leaves a margin and still fails
 # on any wrong formula, whose errors are of order one.
 FD_RTOL = 1e-7
-PROJECT_PARTS = ["mkdocs.yml", "docs", "solutions", "overrides"]
+PROJECT_PARTS = ["mkdocs.yml", "docs", "solutions", "overrides", "tests"]  # tests: a released set needs its tests
 
 
 @functools.cache

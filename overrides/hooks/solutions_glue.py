@@ -56,7 +56,7 @@ def on_config(config):
 def on_pre_build(config):
     global _catalog, _key
     _forget_solutions()
-    from solutions.engine import answerkey, cache, errata
+    from solutions.engine import answerkey, cache, errata, sets
     from solutions.engine.publish import SolutionError
 
     # Problems whose code is unchanged are reused from the cache beside mkdocs.yml (see cache.py).
@@ -70,6 +70,12 @@ def on_pre_build(config):
     if results.computed:
         gc.collect()  # what computing left (closed figures hold reference cycles) is freed now, not in the next build
     _key = _catalog.key()
+    untested = sets.untested(_catalog, Path(config.config_file_path).parent)
+    if untested:
+        message = "released sets with untested problems:\n  " + "\n  ".join(untested)
+        if config.strict:
+            raise PluginError(message)
+        log.warning(message)
     committed = answerkey.load()
     disagreements = errata.disagreements(_catalog.errata, committed)
     if disagreements:
@@ -79,9 +85,14 @@ def on_pre_build(config):
     if changes:
         listed = "\n  ".join(str(change) for change in changes[:20])
         more = f"\n  ... and {len(changes) - 20} more" if len(changes) > 20 else ""
-        message = (f"{len(changes)} published value(s) differ from the committed answer key "
+        protected = answerkey.protected(committed, _key)
+        run = "python3 scripts/run.py python -m solutions regenerate"
+        step = (f'values of released sets changed ({", ".join(protected[:5])}{", ..." if len(protected) > 5 else ""}): '
+                f'if the new values are right, run `{run} --erratum "what was wrong"`' if protected
+                else f"review them, then run `{run}`")
+        message = (f"{len(changes)} value(s) differ from the committed answer key "
                    f"solutions/answers.json:\n  {listed}{more}\n"
-                   "Review them, then run `python -m solutions regenerate` and commit the key.")
+                   f"Next: {step}, and commit the key{' and solutions/errata.yml' if protected else ''}.")
         if config.strict:
             raise PluginError(message)  # before the site folder is touched
         log.warning(message)

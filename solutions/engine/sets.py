@@ -73,8 +73,10 @@ def provenance(module, blob_url, handout_href=None):
         return f'<a href="{html.escape(blob_url + path)}">{code}</a>' if blob_url else code
 
     handout = f' <a href="{html.escape(handout_href)}">Printable handout of the set</a>.' if handout_href else ""
-    return (f'<p class="provenance">Source: {html.escape(problem_set_.source)}, '
-            f"{html.escape(problem_set_.course)}. Computed by {link(module_path(module))}; "
+    source = f'<p class="provenance">Source: {html.escape(problem_set_.source)}, {html.escape(problem_set_.course)}.'
+    if not problem_set_.released:  # the code and tests compute and check its answers: no link to them yet
+        return f"{source}{handout}</p>"
+    return (f"{source} Computed by {link(module_path(module))}; "
             f"checked by {link(problem_set_.tests)}.{handout}</p>")
 
 
@@ -203,9 +205,39 @@ def errata_page(catalog):
 
 
 def count_tests(path):
-    """Return the number of test functions in a test file (0 if there is none)."""
+    """Return the number of test functions in a test file (0 if there is none), less its untested placeholders."""
     path = ROOT / path
-    return len(re.findall(r"^def test_", path.read_text(encoding="utf-8"), re.M)) if path.exists() else 0
+    if not path.exists():
+        return 0
+    text = path.read_text(encoding="utf-8")
+    return len(re.findall(r"^def test_", text, re.M)) - len(re.findall(UNTESTED_MARK, text))
+
+
+# The reason of the scaffold's placeholder tests, with the problem's id (see scaffold.UNTESTED).
+UNTESTED_MARK = re.compile(r"""reason=["']no independent test yet: ([A-Za-z_]\w*\.[A-Za-z_]\w*)["']""")
+
+
+def untested(catalog, root=ROOT):
+    """Return a message for each problem of a released set whose test file still holds the scaffold's
+    placeholder for it, or that has no test file at all: such a set cannot be released."""
+    messages = []
+    for problem_set_ in sorted({problem_set(page.module) for page in catalog.pages.values()}, key=lambda s: s.name):
+        if not problem_set_.released:
+            continue
+        path = root / problem_set_.tests
+        init = f"{PACKAGE}/{problem_set_.name}/__init__.py"
+        if not path.exists():
+            messages.append(f"{problem_set_.tests}: missing, so set {problem_set_.name} has no tests; write them "
+                            f"(python3 scripts/run.py python -m solutions new scaffolds one per problem), "
+                            f"or keep the set a draft with RELEASED = False in {init}")
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in UNTESTED_MARK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            messages.append(f"{problem_set_.tests}:{line}: problem {match.group(1)} has no independent test yet, "
+                            f"but its set is released; write the test and delete its skip, or keep the set a "
+                            f"draft with RELEASED = False in {init}")
+    return messages
 
 
 def nav_titles(nav):
