@@ -104,7 +104,8 @@ def check(committed, fresh, catalog):
     changes = answerkey.diff(committed, fresh)
     disagreements = errata.disagreements(catalog.errata, committed)
     if changes:
-        print(f"{key_name}: {len(changes)} difference(s) between the committed key and recomputation:")
+        print(f"{key_name}: {len(changes)} difference(s) between the committed key and recomputation, "
+              f"in {len({change.id for change in changes})} id(s):")
         for change in changes:
             print(f"  {change}")
         protected = answerkey.protected(committed, fresh)
@@ -117,7 +118,7 @@ def check(committed, fresh, catalog):
         print(f"{errata_name} disagrees with {key_name}:")
         for message in disagreements:
             print(f"  {message}")
-    untested = sets.untested(catalog, answerkey.ROOT)
+    untested = sets.untested(catalog)
     if untested:
         print("Released sets with untested problems:")
         for message in untested:
@@ -135,7 +136,7 @@ def regenerate(committed, fresh, catalog, erratum, date):
     merged = answerkey.merge(committed, fresh)
     protected = answerkey.protected(committed, fresh)
     if protected and erratum is None:
-        print(f"{key_name}: not written. {len(protected)} published value(s) of released sets would change:",
+        print(f"{key_name}: not written. {len(protected)} published id(s) of released sets would change:",
               file=sys.stderr)
         for change in changes:
             if change.id in protected:
@@ -156,11 +157,15 @@ def regenerate(committed, fresh, catalog, erratum, date):
         entries = errata.record(catalog.errata, by_problem, erratum, date)
         texts[errata.PATH] = errata.dumps(entries)
     files.write_together(texts)
-    print(f"{key_name}: wrote {len(fresh)} values; {len(changes)} change(s)")
+    ids = sorted({change.id for change in changes})
+    print(f"{key_name}: wrote {len(fresh)} ids; {len(changes)} difference(s) from the committed key, in {len(ids)} id(s):")
     for change in changes:
         print(f"  {change}")
     if protected:
-        print(f"{errata_name}: recorded {len(protected)} corrected value(s) on {date}")
+        problems = sorted({id_.rsplit(".", 1)[0] for id_ in protected})
+        print(f"{errata_name}: recorded {len(protected)} corrected id(s) of released sets on {date}, one entry per "
+              f"problem ({', '.join(problems)}); the other {len(ids) - len(protected)} id(s) are new or of draft "
+              "sets and need no erratum")
     return 0
 
 

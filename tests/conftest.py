@@ -67,11 +67,54 @@ def copy_project(destination):
     return destination
 
 
+LAB = ROOT / "tests" / "lab"  # the tests' own set (tests/lab/README.md), installed only into copies
+LAB_SET, LAB_FOLDER, LAB_TITLE = "labset", "lab-set", "Lab set: batchnorm of four numbers"
+collect_ignore = ["lab"]  # its test file runs inside a lab project, where solutions.labset exists
+
+
+def lab_project(destination):
+    """Copy the project to destination with the lab set installed, released, with a register of its own
+    (empty): what the engine's tests break, correct or withhold, whatever the real sets hold. Return it."""
+    from solutions.engine import answerkey, errata, scaffold
+
+    project = copy_project(destination)
+    shutil.copytree(LAB / LAB_SET, project / "solutions" / LAB_SET)
+    shutil.copytree(LAB / "docs", project / "docs" / LAB_FOLDER)
+    shutil.copy2(LAB / f"test_{LAB_SET}.py", project / "tests" / f"test_{LAB_SET}.py")
+    config = project / "mkdocs.yml"
+    config.write_text(scaffold.nav_with_set(config.read_text(encoding="utf-8"), LAB_TITLE, LAB_FOLDER,
+                                            [("1. Batchnorm of four numbers", f"{LAB_FOLDER}/batchnorm.md")]),
+                      encoding="utf-8")
+    key_path = project / "solutions" / "answers.json"
+    key = answerkey.load(key_path)
+    module = f"{LAB_SET}.batchnorm"
+    key.update(scaffold.entries(module, (LAB / LAB_SET / "batchnorm.py").read_text(encoding="utf-8"),
+                                 f"{LAB_FOLDER}/batchnorm.md"))
+    key_path.write_text(answerkey.dumps(key), encoding="utf-8")
+    (project / "solutions" / "errata.yml").write_text(errata.dumps([]), encoding="utf-8")
+    return project
+
+
 def edit(path, old, new):
     """Replace the first occurrence of old in a file by new (old must be there)."""
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def fake_sets(monkeypatch):
+    """Return a function that makes solutions.<name> an importable set package with the given metadata
+    (RELEASED as given), for tests of the engine that must not depend on the real sets."""
+    import types
+
+    def make(name, released=True, **attributes):
+        package = types.ModuleType(f"solutions.{name}")
+        package.__dict__.update({"TITLE": f"Set {name}", "COURSE": f"Course of {name}", "SOURCE": f"Source of {name}",
+                                 "RELEASED": released, **attributes})
+        monkeypatch.setitem(sys.modules, f"solutions.{name}", package)
+        return package
+    return make
 
 
 @pytest.fixture(scope="session")

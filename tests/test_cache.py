@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from solutions.engine import answerkey, cache, publish
-from tests.conftest import ROOT, build, copy_project
+from tests.conftest import LAB_SET, ROOT, build, copy_project, lab_project
 
 # Run in a copy of the project (its own solutions package, its own .cache/solutions/):
 # compute everything its pages publish, print which modules ran and which were reused.
@@ -33,10 +33,10 @@ print(json.dumps({"computed": results.computed, "reused": results.reused}))
 """
 
 
-def page_modules():
-    """Return every module named in a page's front matter, read from docs/ independently of the core."""
+def page_modules(root=ROOT):
+    """Return every module named in a page's front matter, read from docs/ independently of the engine."""
     found = set()
-    for path in (ROOT / "docs").rglob("*.md"):
+    for path in (root / "docs").rglob("*.md"):
         match = re.match(r"---\n(?:.*\n)*?solution:\s*(\S+)\n(?:.*\n)*?---\n", path.read_text(encoding="utf-8"))
         if match:
             found.add(match.group(1))
@@ -58,8 +58,8 @@ def append(path, text="\n# an edit that changes the file's bytes only\n"):
 
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory):
-    """A copy of the project whose cache a first run filled (and that first run's log)."""
-    project = copy_project(tmp_path_factory.mktemp("warm") / "project")
+    """A copy of the project with the lab set, whose cache a first run filled (and that first run's log)."""
+    project = lab_project(tmp_path_factory.mktemp("warm") / "project")
     return project, run(project)
 
 
@@ -73,54 +73,60 @@ def project(warm, tmp_path):
 
 def test_an_empty_cache_computes_every_problem(warm):
     computed, reused = warm[1]
-    assert computed == page_modules() and len(computed) > 15
+    assert computed == page_modules(warm[0]) and f"{LAB_SET}.batchnorm" in computed
     assert not reused
 
 
 def test_nothing_changed_recomputes_nothing(project):
     computed, reused = run(project)
     assert computed == set()
-    assert reused == page_modules()
+    assert reused == page_modules(project)
 
 
 def test_an_edited_module_recomputes_that_problem_only(project):
-    append(project / "solutions/midterm_review/batchnorm.py")
+    append(project / f"solutions/{LAB_SET}/batchnorm.py")
     computed, reused = run(project)
-    assert computed == {"midterm_review.batchnorm"}
-    assert reused == page_modules() - computed
+    assert computed == {f"{LAB_SET}.batchnorm"}
+    assert reused == page_modules(project) - computed
 
 
 def test_an_edited_module_recomputes_the_problems_that_import_it(project):
-    # zero_initialization trains the network of forward_backward with its forward and backward.
-    importer = (project / "solutions/section08/zero_initialization.py").read_text(encoding="utf-8")
-    assert "from solutions.section08.forward_backward import" in importer
-    append(project / "solutions/section08/forward_backward.py")
+    # A problem module may import another (its network, its data); editing that one reruns both.
+    lab = project / f"solutions/{LAB_SET}"
+    (lab / "helpers.py").write_text("SHIFT = 0\n", encoding="utf-8")
+    edit_text = (lab / "batchnorm.py").read_text(encoding="utf-8")
+    (lab / "batchnorm.py").write_text(edit_text.replace("import numpy as np\n", "import numpy as np\n\n"
+                                                        f"from solutions.{LAB_SET}.helpers import SHIFT  # noqa: F401\n", 1),
+                                      encoding="utf-8")
+    assert run(project)[0] == {f"{LAB_SET}.batchnorm"}
+    append(lab / "helpers.py")
     computed, _ = run(project)
-    assert computed == {"section08.forward_backward", "section08.zero_initialization"}
+    assert computed == {f"{LAB_SET}.batchnorm"}
 
 
 def test_an_edited_core_file_recomputes_every_problem(project):
     append(project / "solutions/toolkit/fmt.py")
     computed, reused = run(project)
-    assert computed == page_modules()
+    assert computed == page_modules(project)
     assert not reused
 
 
 def test_a_corrupt_entry_is_recomputed_and_overwritten(project):
     folder = cache.default_folder(project)
-    entry = next(folder.glob("midterm_review.ridge.*.pickle"))
+    other = sorted(page_modules(project) - {f"{LAB_SET}.batchnorm"})[0]
+    entry = next(folder.glob(f"{other}.*.pickle"))
     entry.write_bytes(entry.read_bytes()[:100])  # as a crash in the middle of a plain write would leave it
-    garbage = next(folder.glob("midterm_review.batchnorm.*.pickle"))
+    garbage = next(folder.glob(f"{LAB_SET}.batchnorm.*.pickle"))
     garbage.write_bytes(b"not a pickle at all")
     computed, _ = run(project)
-    assert computed == {"midterm_review.ridge", "midterm_review.batchnorm"}
+    assert computed == {other, f"{LAB_SET}.batchnorm"}
     assert run(project)[0] == set()  # both were written again, whole
 
 
 def test_a_failing_module_is_not_cached_and_its_last_good_result_still_serves(project):
     folder = cache.default_folder(project)
     before = sorted(path.name for path in folder.iterdir())
-    module = project / "solutions/midterm_review/batchnorm.py"
+    module = project / f"solutions/{LAB_SET}/batchnorm.py"
     good = module.read_text(encoding="utf-8")
     module.write_text(good.replace("    mean = x.mean()", "    raise RuntimeError('boom')", 1), encoding="utf-8")
     result = subprocess.run([sys.executable, "-c", RUN], cwd=project, capture_output=True, text=True,
@@ -133,8 +139,16 @@ def test_a_failing_module_is_not_cached_and_its_last_good_result_still_serves(pr
 
 # ------------------------------------------------------------ in this process, a temporary cache folder
 
-BATCHNORM = ("midterm_review.batchnorm", "midterm-review/batchnorm.md")
-RIDGE = ("midterm_review.ridge", "midterm-review/ridge.md")  # publishes a figure
+def _problems():
+    """Return [(module, page)] of the real site, those that publish a figure first."""
+    catalog = answerkey.compute(results=cache.Results(cache.default_folder(ROOT)))
+    pairs = sorted((page.module, src) for src, page in catalog.pages.items())
+    drawn = [(page.module, src) for src, page in sorted(catalog.pages.items()) if any(i.files for i in page.items.values())]
+    return drawn + [pair for pair in pairs if pair not in drawn]
+
+
+PROBLEMS = _problems()  # any content: these tests need two problems of the site, one with a figure
+RIDGE, BATCHNORM = PROBLEMS[0], PROBLEMS[1]  # RIDGE publishes a figure
 
 
 def test_a_cached_page_is_identical_to_a_fresh_one(tmp_path):
@@ -193,8 +207,9 @@ def test_an_outdated_or_garbled_imports_record_is_parsed_again(tmp_path):
     key = cache.fingerprint([BATCHNORM[0]], BATCHNORM[1])
     cache.Results(tmp_path).page(*BATCHNORM)
     records = json.loads((tmp_path / cache.Results.IMPORTS).read_text())
-    source = (ROOT / "solutions/midterm_review/batchnorm.py").read_bytes()
-    assert records["midterm_review/batchnorm.py"][0] == hashlib.sha256(source).hexdigest()
+    relative = BATCHNORM[0].replace(".", "/") + ".py"
+    source = (ROOT / "solutions" / relative).read_bytes()
+    assert records[relative][0] == hashlib.sha256(source).hexdigest()
     for garbled in ({relative: ["0" * 64, name, ["core.nonexistent"]] for relative, (_, name, _) in records.items()},
                     {relative: [digest, name, "core"] for relative, (digest, name, _) in records.items()},
                     "{not json"):

@@ -2,6 +2,7 @@
 temporary copy of the project, and a set published as problems only, proven to leak no answer."""
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -14,7 +15,7 @@ from bs4 import BeautifulSoup
 from solutions.engine import answerkey, errata, sets
 from solutions.toolkit import fmt
 from solutions.engine.publish import SolutionError
-from tests.conftest import build, copy_project, edit
+from tests.conftest import LAB_FOLDER, LAB_SET, LAB_TITLE, ROOT, build, edit, lab_project
 
 
 def run_cli(project, *args):
@@ -88,16 +89,15 @@ def key_of(**values):
     return {id_: {"value": v, "rtol": 1e-12, "atol": 0.0} for id_, v in values.items()}
 
 
-def test_only_changed_or_removed_values_of_released_sets_need_an_erratum(monkeypatch):
-    import solutions.discussion2 as unreleased
-    monkeypatch.setattr(unreleased, "RELEASED", False, raising=False)
-    old = key_of(**{"midterm_review.batchnorm.mean": 6.0, "midterm_review.batchnorm.var": 9.0,
-                    "midterm_review.batchnorm.std": 3.0, "discussion2.map_ridge.w": 1.0})
-    new = key_of(**{"midterm_review.batchnorm.mean": 6.0 * (1 + 1e-14),  # roundoff: within tolerance
-                    "midterm_review.batchnorm.var": 12.0,  # changed
-                    "midterm_review.batchnorm.fresh": 1.0,  # new id: free
-                    "discussion2.map_ridge.w": 2.0})  # unreleased set: free
-    assert answerkey.protected(old, new) == ["midterm_review.batchnorm.std", "midterm_review.batchnorm.var"]
+def test_only_changed_or_removed_values_of_released_sets_need_an_erratum(fake_sets):
+    fake_sets("relset")
+    fake_sets("draftset", released=False)
+    old = key_of(**{"relset.bn.mean": 6.0, "relset.bn.var": 9.0, "relset.bn.std": 3.0, "draftset.ridge.w": 1.0})
+    new = key_of(**{"relset.bn.mean": 6.0 * (1 + 1e-14),  # roundoff: within tolerance
+                    "relset.bn.var": 12.0,  # changed
+                    "relset.bn.fresh": 1.0,  # new id: free
+                    "draftset.ridge.w": 2.0})  # unreleased set: free
+    assert answerkey.protected(old, new) == ["relset.bn.std", "relset.bn.var"]
 
 
 # ------------------------------------------------------------ statements only
@@ -120,12 +120,13 @@ def test_statement_only_drops_solution_blocks_and_keeps_every_heading():
 def corrected(tmp_path_factory):
     """A copy of the project walked through one correction; returns (project, site, outputs by step).
 
-    The copy first publishes a mistake (batchnorm's variance over m - 1 instead of m, its key
-    written as a release would have been); the correction then restores the formula.
+    The copy (with the lab set, and a register of its own) first publishes a mistake (the lab
+    batchnorm's variance over m - 1 instead of m, its key written as a release would have been);
+    the correction then restores the formula.
     """
-    project = copy_project(tmp_path_factory.mktemp("errata") / "project")
+    project = lab_project(tmp_path_factory.mktemp("errata") / "project")
     register, key = project / "solutions/errata.yml", project / "solutions/answers.json"
-    module = project / "solutions/midterm_review/batchnorm.py"
+    module = project / f"solutions/{LAB_SET}/batchnorm.py"
     right, wrong = "var = ((x - mean) ** 2).mean()", "var = ((x - mean) ** 2).sum() / (x.size - 1)"
     edit(module, right, wrong)
     published = subprocess.run([sys.executable, "-c", "from solutions.engine import answerkey; "
@@ -150,16 +151,17 @@ def test_a_corrected_value_fails_check_naming_its_ids(corrected):
     assert steps["check_before"].returncode == 0, steps["check_before"].stdout  # the mistake, as published
     result = steps["check"]
     assert result.returncode == 1
-    # {1, 7, 7, 9}: mean 6, squared deviations 25 + 1 + 1 + 9 = 36; the mistake 36 / 3 = 12, the fix 36 / 4 = 9.
-    assert "midterm_review.batchnorm.var: 12.0 -> 9.0" in result.stdout
-    assert "midterm_review.batchnorm.std: 3.4641016151377544 -> 3.0" in result.stdout  # sqrt(12) -> 3
+    # {2, 3, 5, 11}: mean 21/4, squared deviations (13/4)^2 + (9/4)^2 + (1/4)^2 + (23/4)^2 = 195/4;
+    # the mistake (195/4) / 3 = 16.25, the fix (195/4) / 4 = 12.1875.
+    assert "labset.batchnorm.var: 16.25 -> 12.1875" in result.stdout
+    assert f"labset.batchnorm.std: {math.sqrt(16.25)!r} -> {math.sqrt(12.1875)!r}" in result.stdout
     assert "--erratum" in result.stdout
 
 
 def test_regenerate_without_an_erratum_refuses_and_writes_nothing(corrected):
     steps = corrected[2]
     assert steps["refused"].returncode == 1
-    assert "midterm_review.batchnorm.var: 12.0 -> 9.0" in steps["refused"].stderr
+    assert "labset.batchnorm.var: 16.25 -> 12.1875" in steps["refused"].stderr
     assert steps["untouched"]
 
 
@@ -167,11 +169,11 @@ def test_regenerate_with_an_erratum_records_old_and_new_values(corrected):
     project, _, steps = corrected
     assert steps["recorded"].returncode == 0, steps["recorded"].stderr
     [entry] = errata.load(project / "solutions/errata.yml")
-    assert (entry.date, entry.problem, entry.what) == ("2026-11-20", "midterm_review.batchnorm",
+    assert (entry.date, entry.problem, entry.what) == ("2026-11-20", "labset.batchnorm",
                                                        "The variance was divided by m - 1.")
     changes = {change.id: (change.old, change.new) for change in entry.changes}
-    assert changes["midterm_review.batchnorm.var"] == (12.0, 9.0)
-    assert changes["midterm_review.batchnorm.std"] == (pytest.approx(12 ** 0.5, rel=1e-15), 3.0)
+    assert changes["labset.batchnorm.var"] == (16.25, 12.1875)
+    assert changes["labset.batchnorm.std"] == (pytest.approx(16.25 ** 0.5, rel=1e-15), pytest.approx(12.1875 ** 0.5, rel=1e-15))
     assert steps["check_after"].returncode == 0, steps["check_after"].stdout
     assert "1 correction(s)" in steps["check_after"].stdout
 
@@ -182,25 +184,27 @@ def test_the_errata_page_lists_the_correction_and_the_page_says_it_was_corrected
     page = article(site, "errata")
     heading = page.find("h2", id="erratum-1")
     assert heading is not None and "2026-11-20" in heading.get_text()
-    assert "3. Batchnorm of a small batch" in heading.get_text()
+    assert "1. Batchnorm of four numbers" in heading.get_text()
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")[1:]]
             for tr in page.select("table tr") if tr.find_all("td")}
-    assert rows["midterm_review.batchnorm.var"] == ["12", "9"]
-    assert page.find("a", href="../midterm-review/batchnorm/") is not None
-    note = article(site, "midterm-review/batchnorm").select_one(".corrected")
+    assert rows["labset.batchnorm.var"] == ["16.25", "12.1875"]
+    assert page.find("a", href=f"../{LAB_FOLDER}/batchnorm/") is not None
+    note = article(site, f"{LAB_FOLDER}/batchnorm").select_one(".corrected")
     assert note is not None and "Corrected on" in note.get_text()
     assert note.find("a")["href"] == "../../errata/#erratum-1"
-    assert article(site, "midterm-review/ridge").select_one(".corrected") is None
+    other = next(entry["url"] for id_, entry in answerkey.load(site.parent / "solutions/answers.json").items()
+                 if not id_.startswith(LAB_SET + ".") and entry["url"].count("/") == 2)
+    assert article(site, other.rstrip("/")).select_one(".corrected") is None  # the copy's register names no other page
 
 
 @pytest.mark.parametrize("tamper, named", [
-    (lambda text: text.replace("new: 9.0", "new: 8.0"), "midterm_review.batchnorm.var: the register's newest value 8.0"),
-    (lambda text: text.replace("id: midterm_review.batchnorm.var", "id: midterm_review.batchnorm.variance"),
-     "midterm_review.batchnorm.variance: no such id in the answer key"),
+    (lambda text: text.replace("new: 12.1875", "new: 8.0"), "labset.batchnorm.var: the register's newest value 8.0"),
+    (lambda text: text.replace("id: labset.batchnorm.var", "id: labset.batchnorm.variance"),
+     "labset.batchnorm.variance: no such id in the answer key"),
 ])
 def test_check_and_the_build_fail_when_register_and_key_disagree(corrected, tmp_path, tamper, named):
-    project = copy_project(tmp_path / "project")
-    for part in ("solutions/errata.yml", "solutions/answers.json", "solutions/midterm_review/batchnorm.py"):
+    project = lab_project(tmp_path / "project")
+    for part in ("solutions/errata.yml", "solutions/answers.json", f"solutions/{LAB_SET}/batchnorm.py"):
         (project / part).write_bytes((corrected[0] / part).read_bytes())
     register = project / "solutions/errata.yml"
     register.write_text(tamper(register.read_text(encoding="utf-8")), encoding="utf-8")
@@ -210,16 +214,21 @@ def test_check_and_the_build_fail_when_register_and_key_disagree(corrected, tmp_
     assert result.returncode != 0 and named in result.stderr
 
 
-def test_the_released_site_has_an_errata_page_and_every_set_is_marked_released(built_site):
+def test_the_site_has_an_errata_page_and_marks_each_set_as_its_package_says(built_site):
     assert "No published value has been corrected so far." in article(built_site, "errata").get_text() \
         or article(built_site, "errata").find("h2", id="erratum-1")
     rows = article(built_site, "").select("table tbody tr")
-    assert rows and all(row.find_all("td")[2].get_text() == "released" for row in rows)
+    titles = {}
+    for init in sorted((ROOT / "solutions").glob("*/__init__.py")):
+        if init.parent.name not in ("engine", "toolkit"):
+            problem_set = sets.problem_set(f"{init.parent.name}.x")
+            titles[problem_set.title] = "released" if problem_set.released else "problems only"
+    assert rows and {row.find("a").get_text(): row.find_all("td")[2].get_text() for row in rows} == titles
 
 
 # ------------------------------------------------------------ a set published as problems only
 
-UNRELEASED = "midterm_review"
+UNRELEASED = LAB_SET  # the lab set, so that the real sets may be in any state
 
 
 def distinctive_numbers(value):
@@ -254,7 +263,7 @@ def mark_unreleased(project):
 @pytest.fixture(scope="module")
 def problems_only(tmp_path_factory):
     """The site built from a copy of the project in which one set is marked unreleased."""
-    project = copy_project(tmp_path_factory.mktemp("unreleased") / "project")
+    project = lab_project(tmp_path_factory.mktemp("unreleased") / "project")
     mark_unreleased(project)
     site = project / "site"
     result = build(project, site)
@@ -263,10 +272,10 @@ def problems_only(tmp_path_factory):
 
 
 def test_an_unreleased_set_publishes_none_of_its_answers_anywhere(problems_only, built_site):
-    key = answerkey.load()
+    key = answerkey.load(problems_only.parent / "solutions/answers.json")
     answers = {id_: entry for id_, entry in key.items()
                if id_.startswith(UNRELEASED + ".") and entry["kind"] != "input" and not entry.get("statement")}
-    assert len(answers) > 40
+    assert len(answers) >= 5  # mean, var, std, out, and the mistake
     published = json.loads((problems_only / "answers.json").read_text())["values"]
     assert not set(answers) & set(published)
     assert set(published) >= {id_ for id_ in key if not id_.startswith(UNRELEASED + ".")}  # other sets unchanged
@@ -274,11 +283,11 @@ def test_an_unreleased_set_publishes_none_of_its_answers_anywhere(problems_only,
     texts = site_texts(problems_only)
     folder = sets.problem_set(next(iter(answers)).rsplit(".", 1)[0])
     # A number counts as revealed only if the released site shows it nowhere but in this set's pages.
-    elsewhere = "\n".join(site_texts(built_site, skip_folder="midterm-review/").values())
+    elsewhere = "\n".join(site_texts(built_site).values())  # the site without the lab set
     elsewhere = elsewhere.replace(json.dumps(json.loads(site_texts(built_site)["answers.json"])), "")
     tokens = {token for entry in answers.values() for token in distinctive_numbers(entry["value"])}
     tokens = {token for token in tokens if token not in elsewhere}
-    assert len(tokens) > 30, folder
+    assert len(tokens) >= 5, folder
     revealed = sorted(f"{token} in {path}" for token in tokens for path, text in texts.items()
                       if token in text and path != "answers.json")
     assert not revealed, revealed[:10]
@@ -287,39 +296,40 @@ def test_an_unreleased_set_publishes_none_of_its_answers_anywhere(problems_only,
 
 
 def test_an_unreleased_set_keeps_its_statements_and_says_its_solutions_are_coming(problems_only):
-    page = article(problems_only, "midterm-review/batchnorm")
+    page = article(problems_only, f"{LAB_FOLDER}/batchnorm")
     text = page.get_text()
-    assert "Run batch normalization" in text and r"\begin{bmatrix} 1 & 7 & 7 & 9 \end{bmatrix}" in text
+    assert "Run batch normalization" in text and r"\begin{bmatrix} 2 & 3 & 5 & 11 \end{bmatrix}" in text
     assert "Solutions not yet released" in text
     assert not page.select("details")
-    handout = article(problems_only, "midterm-review/print").get_text()
-    assert "Solutions not yet released" in handout and r"\mu = 6" not in handout
-    figures = [p for p in (problems_only / "midterm-review").rglob("*.svg")]
-    assert figures == []  # every figure of this set belongs to a solution
+    assert not page.select(".provenance a[href*='solutions/'], .provenance a[href*='tests/']")  # no link to the code
+    handout = article(problems_only, f"{LAB_FOLDER}/print").get_text()
+    assert "Solutions not yet released" in handout and r"\mu =" not in handout and "Common mistake" not in handout
+    figures = [p for p in (problems_only / LAB_FOLDER).rglob("*.svg")]
+    assert figures == []  # the set's one figure belongs to its solution
 
 
-def test_the_landing_page_shows_which_sets_are_released(problems_only):
+def test_the_landing_page_shows_which_sets_are_released(problems_only, built_site):
     rows = {row.find("a").get_text(): row.find_all("td")[2].get_text()
             for row in article(problems_only, "").select("table tbody tr")}
-    from solutions import discussion2, midterm_review
-    assert rows[midterm_review.TITLE] == "problems only"
-    assert rows[discussion2.TITLE] == "released"
+    assert rows.pop(LAB_TITLE) == "problems only"
+    real = {row.find("a").get_text(): row.find_all("td")[2].get_text()
+            for row in article(built_site, "").select("table tbody tr")}
+    assert rows == real  # every other set as it was
 
 
 def test_an_answer_outside_the_solution_blocks_of_an_unreleased_set_fails_the_build(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = lab_project(tmp_path / "project")
     mark_unreleased(project)
-    edit(project / "docs/midterm-review/batchnorm.md", "## Solution", "The mean is ${{ mean }}$.\n\n## Solution")
+    edit(project / f"docs/{LAB_FOLDER}/batchnorm.md", "## Solution", "The mean is ${{ mean }}$.\n\n## Solution")
     result = build(project, tmp_path / "site")
     assert result.returncode != 0
-    assert "page midterm-review/batchnorm.md: its set is not released, but mean is shown outside" in result.stderr
+    assert f"docs/{LAB_FOLDER}/batchnorm.md: its set is not released, but mean is shown outside" in result.stderr
 
 
-def test_released_must_be_a_boolean(monkeypatch):
-    import solutions.midterm_review as package
-    monkeypatch.setattr(package, "RELEASED", "no", raising=False)
-    with pytest.raises(SolutionError, match=r"solutions/midterm_review/__init__.py: RELEASED must be True or False"):
-        sets.problem_set("midterm_review.batchnorm")
+def test_released_must_be_a_boolean(fake_sets):
+    fake_sets("someset", released="no")
+    with pytest.raises(SolutionError, match=r"solutions/someset/__init__.py: RELEASED must be True or False"):
+        sets.problem_set("someset.problem")
 
 
 def test_a_value_recorded_as_removed_must_be_gone_from_the_key(tmp_path):

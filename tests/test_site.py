@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from solutions.engine import answerkey
 from solutions.engine.publish import page_url
-from tests.conftest import ROOT, build, copy_project, edit, site_prefix
+from tests.conftest import LAB_FOLDER, LAB_SET, ROOT, build, edit, lab_project, site_prefix
 
 INLINE_MATH = re.compile(r"\$([^$]+)\$")
 
@@ -79,7 +79,8 @@ def test_mathjax_is_served_by_the_site(built_site):
     assert (built_site / "assets/mathjax/tex-chtml.js").is_file()
     assert any((built_site / "assets/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
     assert (built_site / "assets/mathjax/input/tex/extensions/boldsymbol.js").is_file()  # autoloaded macros
-    html = (built_site / "midterm-review/batchnorm/index.html").read_text(encoding="utf-8")
+    url = next(entry["url"] for entry in answerkey.load().values() if entry["url"].count("/") == 2)  # a problem page
+    html = (built_site / url / "index.html").read_text(encoding="utf-8")
     assert '<script src="../../assets/mathjax/tex-chtml.js">' in html
 
 
@@ -108,8 +109,11 @@ def test_docs_hold_no_hand_typed_decimal_numbers():
 
 @pytest.fixture
 def project(tmp_path):
-    """A copy of the project that a test may break."""
-    return copy_project(tmp_path / "project")
+    """A copy of the project, with the lab set (tests/lab), that a test may break."""
+    return lab_project(tmp_path / "project")
+
+
+MODULE, PAGE = f"solutions/{LAB_SET}/batchnorm.py", f"docs/{LAB_FOLDER}/batchnorm.md"
 
 
 def assert_build_fails(project, *messages, untouched=True):
@@ -119,6 +123,7 @@ def assert_build_fails(project, *messages, untouched=True):
     (site / "old.html").write_text("old site")
     result = build(project, site)
     assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr  # a message, not a crash
     for message in messages:
         assert message in result.stderr, result.stderr
     if untouched:
@@ -126,41 +131,75 @@ def assert_build_fails(project, *messages, untouched=True):
 
 
 def test_a_raising_solution_module_fails_the_build_naming_it(project):
-    edit(project / "solutions/midterm_review/batchnorm.py", "    mean = x.mean()", "    raise RuntimeError('boom')")
-    assert_build_fails(project, "solutions.midterm_review.batchnorm (used by page midterm-review/batchnorm.md) failed",
-                       "RuntimeError: boom at solutions/midterm_review/batchnorm.py:",
+    edit(project / MODULE, "    mean = x.mean()", "    raise RuntimeError('boom')")
+    assert_build_fails(project, f"{MODULE} (used by {PAGE}) failed", f"RuntimeError: boom at {MODULE}:",
                        ": raise RuntimeError('boom')")
 
 
 def test_a_syntax_error_in_a_module_fails_the_build_naming_it(project):
-    edit(project / "solutions/midterm_review/ridge.py", "def gain(", "def gain((")
-    assert_build_fails(project, "solutions.midterm_review.ridge (used by page midterm-review/ridge.md) failed: SyntaxError",
-                       "at solutions/midterm_review/ridge.py:")
+    edit(project / MODULE, "def publish(", "def publish((")
+    assert_build_fails(project, f"{MODULE} (used by {PAGE}) failed: SyntaxError", f"at {MODULE}:")
 
 
-def test_an_unknown_name_fails_the_build_naming_page_and_name(project):
-    edit(project / "docs/midterm-review/batchnorm.md", "{{ mean }}", "{{ meen }}")
-    assert_build_fails(project, "page midterm-review/batchnorm.md: unknown name {{ meen }}")
+def test_a_page_naming_a_missing_module_fails_in_one_line_naming_both(project):
+    edit(project / PAGE, "solution: labset.batchnorm", "solution: labset.batchnrom")
+    assert_build_fails(project, f"{PAGE}: front matter names `solution: labset.batchnrom`, but "
+                       "solutions/labset/batchnrom.py does not exist (did you mean labset.batchnorm?)")
+
+
+def test_an_unknown_name_fails_the_build_naming_page_name_and_the_closest(project):
+    edit(project / PAGE, "{{ mean }}", "{{ meen }}")
+    assert_build_fails(project, f"{PAGE}: unknown name {{{{ meen }}}} ({MODULE} publishes no such name; closest: mean")
 
 
 def test_a_duplicate_name_fails_the_build_naming_it(project):
-    edit(project / "solutions/midterm_review/batchnorm.py", '    page.value("std"', '    page.value("var", 0.0)\n    page.value("std"')
-    assert_build_fails(project, "midterm_review.batchnorm: the name 'var' is published twice")
+    edit(project / MODULE, '    page.value("std"', '    page.value("var", 0.0)\n    page.value("std"')
+    assert_build_fails(project, "labset.batchnorm: the name 'var' is published twice")
 
 
-def test_a_value_never_shown_fails_the_build_naming_it(project):
-    edit(project / "docs/midterm-review/batchnorm.md", "standard deviation $s = {{ std }}$", "standard deviation")
-    assert_build_fails(project, "published but never shown", "midterm_review.batchnorm.std")
+def test_a_value_never_shown_fails_the_build_naming_page_and_module(project):
+    edit(project / PAGE, "standard deviation $s = {{ std }}$", "standard deviation")
+    assert_build_fails(project, "published but never shown", f"{PAGE}: std (published by {MODULE}; place {{{{ std }}}}")
+
+
+def test_a_value_placed_outside_math_is_typeset_as_math(project):
+    edit(project / PAGE, "$x = {{ batch }}$", "x = {{ batch }}")
+    site = project / "site"
+    assert build(project, site).returncode == 0
+    html = (site / LAB_FOLDER / "batchnorm/index.html").read_text(encoding="utf-8")
+    assert r'x = <span class="arithmatex">\(\begin{bmatrix} 2 &amp; 3 &amp; 5 &amp; 11 \end{bmatrix}\)</span>' in html
+
+
+def test_a_figure_placed_inside_math_fails_naming_page_and_name(project):
+    edit(project / PAGE, "    {{ outputs }}", "    $a = {{ outputs }}$")
+    assert_build_fails(project, f"{PAGE}: {{{{ outputs }}}} is a figure but is placed inside math")
+
+
+def test_a_decimal_typed_in_docs_fails_the_build_listing_every_hit(project):
+    edit(project / PAGE, "Run batch normalization", "Run (mean 5.25) batch normalization")
+    (project / "docs/index.md").write_text((project / "docs/index.md").read_text() + "\nAbout 0.5 of it.\n")
+    assert_build_fails(project, "decimal numbers typed by hand in docs/", f"{PAGE}:10:", "docs/index.md:")
+
+
+def test_a_gradient_check_that_fails_names_page_and_both_values(project):
+    edit(project / MODULE, "def publish(page):", """def publish(page):
+    from solutions.toolkit.gradcheck import check_gradients
+    page.gradient_table("grads", check_gradients(lambda p: float(p["w"]) ** 2, {"w": 3.0}, {"w": 5.0}))""")
+    edit(project / PAGE, "    {{ outputs }}", "    {{ outputs }}\n\n    {{ grads }}")
+    # d(w^2)/dw at 3 is 6 by hand: the published 5 is wrong, and the central difference says 6.
+    assert_build_fails(project, f"{PAGE} ({MODULE}), grads: \\partial L / \\partial w: analytic 5.0, central difference 6.0")
 
 
 def test_a_value_differing_from_the_committed_key_fails_the_strict_build(project):
-    edit(project / "solutions/midterm_review/batchnorm.py", '"batch": [1, 7, 7, 9]', '"batch": [1, 7, 7, 8]')
-    assert_build_fails(project, "differ from the committed answer key", "midterm_review.batchnorm.mean: 6.0 -> 5.75")
+    edit(project / MODULE, '"batch": [2, 3, 5, 11]', '"batch": [2, 3, 5, 12]')
+    # mean (2 + 3 + 5 + 12) / 4 = 5.5, was 21 / 4 = 5.25: the lab set is released, so an erratum is the next step
+    assert_build_fails(project, "differ from the committed answer key", "labset.batchnorm.mean: 5.25 -> 5.5",
+                       'python3 scripts/run.py python -m solutions regenerate --erratum "what was wrong"')
 
 
 def test_a_page_missing_from_the_nav_fails_the_strict_build(project):
     # MkDocs' own strict warnings abort only after the pages are written, so the old site is not kept.
-    (project / "docs/midterm-review/orphan.md").write_text("# Orphan\n")
+    (project / f"docs/{LAB_FOLDER}/orphan.md").write_text("# Orphan\n")
     assert_build_fails(project, "orphan.md", untouched=False)
 
 
@@ -189,7 +228,7 @@ def test_serve_shows_an_edited_module_after_exactly_one_rebuild(project, tmp_pat
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
                               cwd=project, stdout=log, stderr=subprocess.STDOUT,
                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    url = f"http://127.0.0.1:{port}{site_prefix()}midterm-review/batchnorm/"
+    url = f"http://127.0.0.1:{port}{site_prefix()}{LAB_FOLDER}/batchnorm/"
 
     def page():
         try:
@@ -201,9 +240,9 @@ def test_serve_shows_an_edited_module_after_exactly_one_rebuild(project, tmp_pat
         return Path(log.name).read_text().count("Documentation built in")
 
     try:
-        assert r"\(\mu = 6\)" in wait_for(page)
-        edit(project / "solutions/midterm_review/batchnorm.py", '"batch": [1, 7, 7, 9]', '"batch": [1, 7, 7, 13]')
-        assert r"\(\mu = 7\)" in wait_for(lambda: r"\(\mu = 7\)" in page() and page())
+        assert r"\(\mu = 5.2500\)" in wait_for(page)
+        edit(project / MODULE, '"batch": [2, 3, 5, 11]', '"batch": [2, 3, 5, 14]')  # mean 24 / 4 = 6
+        assert r"\(\mu = 6\)" in wait_for(lambda: r"\(\mu = 6\)" in page() and page())
         time.sleep(4)  # a rebuild loop would show up as further builds here
         assert builds() == 2, Path(log.name).read_text()
     finally:

@@ -205,3 +205,67 @@ def test_entry_labels_of_subscripted_symbols_have_one_subscript():
     assert gradcheck.entry_label("{W_1}", (0, 2), (2, 3)) == "{W_1}_{1,3}"
     assert gradcheck.entry_label("W^{(1)}", (0, 0), (1, 4)) == "W^{(1)}_{1,1}"
     assert gradcheck.entry_label("b_1", (), ()) == "b_1"
+
+
+# ------------------------------------------------------------ losses: softmax, cross-entropy, sigmoid BCE
+
+
+def test_softmax_sums_to_one_and_matches_its_definition_without_overflow():
+    from solutions.toolkit.losses import softmax
+
+    z = np.array([2.0, 1.0, -1.0])
+    assert_allclose(softmax(z), np.exp(z) / np.exp(z).sum(), rtol=1e-15)
+    assert_allclose(softmax(z + 1000), softmax(z), rtol=1e-15)  # shifted: no overflow, same probabilities
+
+
+def test_softmax_cross_entropy_gradient_is_p_minus_the_one_hot_target():
+    from solutions.toolkit.gradcheck import numerical_gradient
+    from solutions.toolkit.losses import (cross_entropy, softmax, softmax_backward, softmax_cross_entropy_backward,
+                                          softmax_cross_entropy_forward)
+
+    z, y = np.array([0.3, -1.2, 2.0]), 2
+    loss, cache = softmax_cross_entropy_forward(z, y)
+    p = np.exp(z) / np.exp(z).sum()
+    assert loss == pytest.approx(-np.log(p[y]), rel=1e-14)  # the definition
+    dz = softmax_cross_entropy_backward(1.0, cache)
+    assert_allclose(dz, p - np.eye(3)[y], rtol=1e-14)  # the closed form
+    assert_allclose(dz, numerical_gradient(lambda v: softmax_cross_entropy_forward(v, y)[0], z), rtol=FD_RTOL)
+    # The same through the two halves: dL/dp of cross-entropy, chained through softmax's Jacobian.
+    _, dp = cross_entropy(softmax(z), y)
+    assert_allclose(softmax_backward(dp, softmax(z)), dz, rtol=1e-12, atol=1e-15)
+
+
+def test_sigmoid_bce_gradient_is_sigmoid_minus_target_and_matches_sympy():
+    from solutions.toolkit.losses import (binary_cross_entropy, sigmoid_binary_cross_entropy_backward,
+                                          sigmoid_binary_cross_entropy_forward)
+
+    z, t = sp.symbols("z t")
+    s = 1 / (1 + sp.exp(-z))
+    loss = -(t * sp.log(s) + (1 - t) * sp.log(1 - s))
+    point = {z: 0.7, t: 1.0}
+    value, cache = sigmoid_binary_cross_entropy_forward(0.7, 1.0)
+    assert value == pytest.approx(float(loss.subs(point)), rel=1e-14)
+    assert sigmoid_binary_cross_entropy_backward(1.0, cache) == pytest.approx(float(sp.diff(loss, z).subs(point)), rel=1e-12)
+    assert sigmoid_binary_cross_entropy_forward(800.0, 1.0)[0] == pytest.approx(0.0, abs=1e-300)  # no overflow
+    p = sp.symbols("p")
+    bce = -(t * sp.log(p) + (1 - t) * sp.log(1 - p))
+    _, dp = binary_cross_entropy(0.3, 1.0)
+    assert dp == pytest.approx(float(sp.diff(bce, p).subs({p: 0.3, t: 1.0})), rel=1e-12)
+
+
+# ------------------------------------------------------------ exact values
+
+
+@pytest.mark.parametrize("x, latex", [
+    (-5 / 3, r"-\frac{5}{3}"), (1 / 3, r"\frac{1}{3}"), (4.0, "4"), (0.0, "0"),
+    (np.sqrt(2) / 2, r"\frac{\sqrt{2}}{2}"), (-5 * np.sqrt(3) / 6, r"-\frac{5\sqrt{3}}{6}"), (np.sqrt(12), r"2\sqrt{3}"),
+])
+def test_exact_values_are_fractions_or_surds(x, latex):
+    assert fmt.exact(x) == latex
+
+
+def test_a_value_that_is_not_exact_is_refused_by_exact_and_shown_as_decimals_by_latex():
+    with pytest.raises(ValueError, match="neither a fraction"):
+        fmt.exact(np.pi)
+    assert fmt.latex([1 / 3, np.pi], fmt.EXACT, row=True) == r"\begin{bmatrix} 0.3333 & 3.1416 \end{bmatrix}"
+    assert fmt.latex([-5 / 3, 1 / 3], fmt.EXACT, row=True) == r"\begin{bmatrix} -\frac{5}{3} & \frac{1}{3} \end{bmatrix}"

@@ -1,5 +1,6 @@
 """The answer key: every published value by id, and how two keys differ."""
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,7 @@ import yaml
 from mkdocs.utils.meta import get_data
 
 from solutions.engine import errata, files, sets
-from solutions.engine.publish import Catalog, SolutionError
+from solutions.engine.publish import PACKAGE_DIR, Catalog, SolutionError, module_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -28,7 +29,7 @@ def solution_module(src_uri, markdown):
     try:
         _, meta = get_data(markdown)
     except Exception as exc:
-        raise SolutionError(f"page {src_uri}: cannot read its front matter: {exc}") from exc
+        raise SolutionError(f"docs/{src_uri}: cannot read its front matter: {exc}") from exc
     return str(meta["solution"]) if meta.get("solution") else None
 
 
@@ -52,7 +53,15 @@ def compute(docs_dir=DOCS, results=None):
     statement shows an answer, or a malformed errata register.
     """
     pages = read_pages(docs_dir)
+    typed = sets.typed_numbers(pages)
+    if typed:
+        raise SolutionError("decimal numbers typed by hand in docs/ (every computed number comes from code: "
+                            "publish it in the page's module and place it as {{ name }}):\n  " + "\n  ".join(typed))
     modules = {src: module for src, text in pages.items() if (module := solution_module(src, text))}
+    missing = [f"docs/{src}: front matter names `solution: {module}`, but {module_path(module)} does not exist"
+               f"{_closest(module)}" for src, module in sorted(modules.items()) if not _exists(module)]
+    if missing:
+        raise SolutionError("\n  ".join(["pages name problem modules that do not exist:", *missing]))
     catalog = Catalog.collect(modules, results)
     catalog.sources, catalog.order = pages, nav(Path(docs_dir).parent / "mkdocs.yml")
     catalog.errata = errata.load()
@@ -61,6 +70,24 @@ def compute(docs_dir=DOCS, results=None):
     catalog.check(pages)
     sets.withhold_unreleased(catalog)
     return catalog
+
+
+def _exists(module):
+    """Return whether a front matter's `solution: <set>.<problem>` names a module file of a set."""
+    parts = module.split(".")
+    return (len(parts) == 2 and all(part.isidentifier() for part in parts)
+            and (PACKAGE_DIR / parts[0] / "__init__.py").is_file() and (PACKAGE_DIR.parent / module_path(module)).is_file())
+
+
+def _closest(module):
+    """Return '; did you mean a.b?' naming the closest existing problem modules, or a hint to create it."""
+    known = sorted(f"{init.parent.name}.{path.stem}" for init in PACKAGE_DIR.glob("*/__init__.py")
+                   for path in init.parent.glob("*.py") if path.name != "__init__.py")
+    close = difflib.get_close_matches(module, known, n=2, cutoff=0.75)
+    if close:
+        return f" (did you mean {' or '.join(close)}?)"
+    return (" (write it, or scaffold it with python3 scripts/run.py python -m solutions new "
+            f"{module.split('.')[0]} {module.split('.')[-1]})")
 
 
 def dumps(values):

@@ -6,6 +6,7 @@ the page's markdown then refers to each by name as ``{{ name }}``. Every publish
 gets the stable id ``<module>.<name>`` in the answer key.
 """
 
+import difflib
 import importlib
 import re
 import traceback
@@ -112,7 +113,7 @@ class Page:
 
     def value(self, name, x, *, digits=fmt.DIGITS, row=False, inputs=None, rtol=EXACT["rtol"], atol=EXACT["atol"],
               statement=False):
-        """Publish a number, vector or matrix; its placeholder becomes LaTeX (write it inside $...$).
+        """Publish a number, vector or matrix; its placeholder becomes LaTeX (placed outside math, it is typeset as math).
 
         A vector is shown as a column, or as a row with row=True (easier to read inside a sentence).
         inputs: what the value was computed from, for the answer key: a dict, or a tuple of
@@ -155,7 +156,7 @@ class Page:
             raise SolutionError(f"{self.module}: table {name!r} has {rows.shape} cells for "
                                 f"{len(labels)} labels and {len(columns)} columns")
         digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
-        cells = [[f"${label}$"] + [f"${fmt.exact(x) if d == fmt.EXACT else fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
+        cells = [[f"${label}$"] + [f"${fmt.latex(x, d) if d == fmt.EXACT else fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
                  for label, row in zip(labels, rows)]
         entry = self._entry("table", rows, inputs, rtol, atol, statement, columns=list(columns), rows=list(labels))
         self._add(Item(name, fmt.markdown_table(columns, cells), entry))
@@ -176,8 +177,8 @@ class Page:
     def figure(self, name, fig, *, alt, caption):
         """Publish a matplotlib figure as SVG files beside the page, with alt text and a caption.
 
-        Two drawings are written, <name>.svg for Material's light palette and
-        <name>.dark.svg for its dark one; Material shows the one that matches
+        Two drawings are written, NAME.svg for Material's light palette and
+        NAME.dark.svg for its dark one; Material shows the one that matches
         (#only-light / #only-dark), so a figure is readable in both palettes.
         """
         from solutions.toolkit.figures import dark_variant, to_svg  # matplotlib: imported only to draw
@@ -198,15 +199,48 @@ class Page:
         self._add(Item(name, markdown, files=files, alt=alt_text, caption=caption))
 
     def render(self, markdown, used):
-        """Return markdown with every {{ name }} replaced; add each name to the set `used`."""
+        """Return markdown with every {{ name }} replaced; add each name to the set `used`.
+
+        A value (LaTeX) placed outside math is put inside $...$, so that it renders as math; a
+        table or figure (markdown blocks) placed inside math raises SolutionError.
+        """
+        math = math_spans(markdown)
+
         def replace(match):
             name = match.group(1)
             if name not in self.items:
-                raise SolutionError(f"page {self.src_uri}: unknown name {{{{ {name} }}}} "
-                                    f"(solutions.{self.module} publishes no such name)")
+                close = difflib.get_close_matches(name, self.items, n=3, cutoff=0.5)
+                hint = f"; closest: {', '.join(close)}" if close else f"; it publishes {', '.join(sorted(self.items)) or 'nothing'}"
+                raise SolutionError(f"{page_path(self.src_uri)}: unknown name {{{{ {name} }}}} "
+                                    f"({module_path(self.module)} publishes no such name{hint})")
             used.add(name)
-            return _indented(self.items[name].markdown, markdown, match)
+            item = self.items[name]
+            inside = any(start <= match.start() < end for start, end in math)
+            is_block = item.entry is None or item.entry["kind"] == "table"
+            if inside and is_block:
+                raise SolutionError(f"{page_path(self.src_uri)}: {{{{ {name} }}}} is a "
+                                    f"{'table' if item.entry else 'figure'} but is placed inside math; "
+                                    "put it on a line of its own, outside $...$")
+            plain = re.fullmatch(r"\d+(\.\d+)?", item.markdown)  # reads the same in prose as in math
+            text = item.markdown if inside or is_block or plain else f"${item.markdown}$"
+            return _indented(text, markdown, match)
         return PLACEHOLDER.sub(replace, markdown)
+
+
+CODE = re.compile(r"^([ \t]*)(```|~~~).*?^\1\2[ \t]*$|`[^`\n]+`", re.S | re.M)  # fenced blocks and code spans
+
+
+def page_path(src_uri):
+    """Return how messages name a page: its path in the repository, docs/<src_uri>."""
+    return f"docs/{src_uri}"
+
+
+MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<![\\$])\$(?!\$).+?(?<![\\$])\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+
+
+def math_spans(markdown):
+    """Return the (start, end) offsets of every math span of markdown: $$...$$, $...$, \\(...\\), \\[...\\]."""
+    return [match.span() for match in MATH.finditer(markdown)]
 
 
 def _indented(text, markdown, match):
@@ -227,13 +261,13 @@ def run_module(module, src_uri):
         mod = importlib.import_module(qualified)
         page = Page(module, src_uri, dict(getattr(mod, "INPUTS", {})))
         if not callable(getattr(mod, "publish", None)):
-            raise SolutionError(f"{qualified} (used by page {src_uri}) defines no publish(page) function")
+            raise SolutionError(f"{module_path(module)} (used by {page_path(src_uri)}) defines no publish(page) function")
         mod.publish(page)
         _check_mistakes(page)
     except SolutionError:
         raise
     except Exception as exc:  # any failure of a problem's code stops the build, naming the module
-        raise SolutionError(f"{qualified} (used by page {src_uri}) failed: {type(exc).__name__}: {exc}"
+        raise SolutionError(f"{module_path(module)} (used by {page_path(src_uri)}) failed: {type(exc).__name__}: {exc}"
                             f"{_where(exc)}") from exc
     return page
 
@@ -289,7 +323,9 @@ def _where(exc):
     """Return ' at <file>:<line>: <code>' for the innermost frame of the solutions package, or ''."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f" at {_relative(exc.filename)}:{exc.lineno}"
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if PACKAGE_DIR in Path(f.filename).parents]
+    engine = PACKAGE_DIR / "engine"  # the module's own code, or the toolkit's, is where to look; not the engine
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if PACKAGE_DIR in Path(f.filename).parents and engine not in Path(f.filename).parents]
     if not frames:
         return ""
     frame = frames[-1]
@@ -349,25 +385,27 @@ class Catalog:
         markdown = self._render_site(src_uri, markdown)
         if src_uri in self.pages:
             return self.pages[src_uri].render(markdown, used.setdefault(src_uri, set()))
-        match = PLACEHOLDER.search(markdown)
+        # A page with no module (the staff guide) may show placeholders as typed, in code.
+        match = PLACEHOLDER.search(CODE.sub(lambda code: " " * len(code.group(0)), markdown))
         if match:
-            raise SolutionError(f"page {src_uri}: uses {match.group(0)} but names no solution module "
-                                "in its front matter (solution: <set>.<problem>)")
+            raise SolutionError(f"{page_path(src_uri)}: uses {match.group(0)} but names no solution module "
+                                "in its front matter (add `solution: <set>.<problem>` between --- lines at its top)")
         return markdown
 
     def _render_site(self, src_uri, markdown):
         def replace(match):
             name = match.group(1).removeprefix("site.")
             if name not in self.site:
-                raise SolutionError(f"page {src_uri}: unknown name {match.group(0)} "
+                raise SolutionError(f"{page_path(src_uri)}: unknown name {match.group(0)} "
                                     f"(the site publishes {', '.join(sorted(self.site)) or 'nothing'})")
             return _indented(self.site[name], markdown, match)
         return SITE_PLACEHOLDER.sub(replace, markdown)
 
     def unused(self, used):
-        """Return the ids published but never placed on their page."""
-        return sorted(f"{page.module}.{name}" for src, page in self.pages.items()
-                      for name in page.items if name not in used.get(src, set()))
+        """Return {src_uri: [names]} of what each page's module publishes but the page never places."""
+        unused = {src: sorted(name for name in page.items if name not in used.get(src, set()))
+                  for src, page in sorted(self.pages.items())}
+        return {src: names for src, names in unused.items() if names}
 
     def check(self, markdown_by_page):
         """Raise SolutionError if a page uses an unknown name, or a published name is shown nowhere."""
@@ -376,5 +414,7 @@ class Catalog:
             self.render(src_uri, markdown, used)
         unused = self.unused(used)
         if unused:
-            raise SolutionError("published but never shown on their page (place {{ name }} on the page, "
-                                "or stop publishing it): " + ", ".join(unused))
+            raise SolutionError("published but never shown on their page:\n  " + "\n  ".join(
+                f"{page_path(src)}: {', '.join(names)} (published by {module_path(self.pages[src].module)}; "
+                f"place {' '.join('{{ ' + name + ' }}' for name in names[:3])}{' ...' if len(names) > 3 else ''} "
+                "on the page, or stop publishing it)" for src, names in unused.items()))

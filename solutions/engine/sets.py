@@ -163,7 +163,7 @@ def withhold_unreleased(catalog):
         shown = used.get(src_uri, set())
         leaks = sorted(name for name in shown if page.items[name].entry and not in_statement(page.items[name]))
         if leaks:
-            raise SolutionError(f"page {src_uri}: its set is not released, but {', '.join(leaks)} "
+            raise SolutionError(f"docs/{src_uri}: its set is not released, but {', '.join(leaks)} "
                                 "is shown outside a solution block (move it into a `??? success` block, or publish it with statement=True if it answers nothing)")
         catalog.withheld |= {f"{page.module}.{name}" for name in page.items if name not in shown}
 
@@ -202,6 +202,20 @@ def errata_page(catalog):
         titles[src] = f"{problem_set(module).title}, {heading.group(1).strip() if heading else src}"
     released_sets = {page.module.split(".")[0]: released(catalog, src) for src, page in catalog.pages.items()}
     return errata.page(catalog.errata, pages, titles, lambda name: released_sets.get(name, False))
+
+
+TYPED = re.compile(r"\d\.\d")  # a decimal number: a computed value typed by hand, soon a stale copy
+
+
+def typed_numbers(pages):
+    """Return 'docs/<page>:<line>: <text>' for every decimal number typed in a page's markdown outside {{ ... }}."""
+    hits = []
+    for src_uri, markdown in sorted(pages.items()):
+        for number, line in enumerate(markdown.splitlines(), start=1):
+            bare = re.sub(r"\{\{.*?\}\}", "", line)
+            hits += [f"docs/{src_uri}:{number}: ...{bare[max(0, m.start() - 20):m.end() + 10].strip()}..."
+                     for m in TYPED.finditer(bare)]
+    return hits
 
 
 def count_tests(path):
@@ -279,10 +293,12 @@ def status(catalog):
             summary["values"] += 1
             if item.entry.get("columns", [])[1:] == GRADIENT_COLUMNS:
                 summary["gradients"] += len(item.entry["rows"])
-                failures += [f"{page.module}.{item.name}: {label} (relative error {row[2]:.1e})"
+                failures += [f"docs/{src_uri} ({module_path(page.module)}), {item.name}: {label}: analytic "
+                             f"{row[0]!r}, central difference {row[1]!r} (relative error {row[2]:.1e})"
                              for label, row in zip(item.entry["rows"], item.entry["value"]) if not row[2] < AGREES]
     if failures:
-        raise SolutionError("analytic gradients disagree with central differences: " + "; ".join(failures))
+        raise SolutionError(f"analytic gradients disagree with central differences (relative error over {AGREES:g}); "
+                            "fix the derivative, or the loss it is checked against:\n  " + "\n  ".join(failures))
     return [(problem_set_, *sets[problem_set_]) for problem_set_ in sorted(sets, key=first.get)]
 
 

@@ -6,7 +6,7 @@ import math
 # problem formats none, and so never pays for importing it.
 
 DIGITS = 4  # decimals shown by default; the answer key keeps full precision
-EXACT = "exact"  # digits=EXACT: show fractions and surds exactly (see exact())
+EXACT = "exact"  # digits=EXACT: fractions and surds exactly (see exact()), decimals where a value is neither
 
 
 def _power_of_ten(text):
@@ -74,7 +74,10 @@ def _cells(array, digits):
     import numpy as np
 
     if digits == EXACT:
-        return [[exact(x) for x in row] for row in np.atleast_2d(array)]
+        try:
+            return [[exact(x) for x in row] for row in np.atleast_2d(array)]
+        except ValueError:  # not exact (a notebook reader's own inputs, say): decimals, as for any value
+            digits = DIGITS
     whole = bool(np.all(array == np.round(array)))
     return [[number(x, digits, whole=whole) for x in row] for row in np.atleast_2d(array)]
 
@@ -102,7 +105,7 @@ def latex(x, digits=DIGITS, row=False):
 
     array = np.asarray(x, dtype=float)
     if array.ndim == 0:
-        return exact(array) if digits == EXACT else number(array, digits)
+        return _cells(array, digits)[0][0]
     if array.ndim == 1:
         return vector(array, digits, row=row)
     if array.ndim == 2:
