@@ -60,6 +60,50 @@ def test_descent_step_lowers_the_loss_as_sympy_predicts(symbolic_network):
     assert_allclose(sigmoid_network.loss(**{**point(), "b": b_next}), loss_next, rtol=1e-12)
 
 
+def test_boxed_gradients_hold_for_any_nonlinearity():
+    # The handout's sigma is any nonlinearity with derivative sigma': differentiate with sigma unknown.
+    k = 3
+    A, b, C = (sp.symbols(f"{name}1:{k + 1}") for name in "AbC")
+    d, x, y_true = sp.symbols("d x y_true")
+    sigma = sp.Function("sigma")
+    z = [A[i] * x + b[i] for i in range(k)]
+    y_pred = sum(C[i] * sigma(z[i]) for i in range(k)) + d
+    loss = (y_true - y_pred) ** 2
+    def sigma_prime(i):
+        return sp.diff(sigma(z[i]), b[i])  # sigma'(z_i), as sympy writes it
+    assert sp.simplify(sp.diff(loss, d) - 2 * (y_pred - y_true)) == 0
+    for i in range(k):
+        assert sp.simplify(sp.diff(loss, C[i]) - 2 * (y_pred - y_true) * sigma(z[i])) == 0
+        assert sp.simplify(sp.diff(loss, b[i]) - 2 * (y_pred - y_true) * C[i] * sigma_prime(i)) == 0
+        assert sp.simplify(sp.diff(loss, A[i]) - 2 * (y_pred - y_true) * C[i] * sigma_prime(i) * x) == 0
+
+
+def test_sigmoid_network_mistakes_from_their_wrong_formulas(symbolic_network):
+    page = published(sigmoid_network)
+    inputs, alpha = sigmoid_network.INPUTS, sigmoid_network.INPUTS["alpha"]
+    # Each wrong formula, rebuilt from sympy's right gradients: the sign flipped, sigma'(z_i) dropped
+    # (so dL/db_i / sigma'(z_i)), the factor x dropped (so dL/dA_i / x), the step taken along the gradient.
+    s = 1 / (1 + np.exp(-(np.array(inputs["A"]) * inputs["x"] + np.array(inputs["b"]))))
+    expected = {"dL_dd": -symbolic_network["d"],
+                "dL_db": symbolic_network["b"] / (s * (1 - s)),
+                "dL_dA": symbolic_network["A"] / inputs["x"],
+                "b_next": np.array(inputs["b"]) + alpha * symbolic_network["b"]}
+    for right, wrong in expected.items():
+        assert_allclose(page[f"{right}_mistake"], wrong, rtol=1e-12)
+        assert not np.allclose(page[f"{right}_mistake"], page[right], rtol=1e-3)
+    climbed = float(symbolic_network["loss_expr"].subs(
+        {**symbolic_network["values"], **dict(zip(symbolic_network["b_symbols"], page["b_next_mistake"]))}))
+    assert climbed > symbolic_network["loss"]  # the wrong step raises the loss
+
+
+@pytest.mark.parametrize("module", [sigmoid_network, mean_only_batchnorm])
+def test_gradient_tables_agree_as_closely_as_the_pages_say(module):
+    # The pages claim agreement with central differences to 1e-8 relative (roundoff ~1e-10 with h = 1e-6).
+    table = np.array(published(module)["gradient_table"])
+    assert np.all(table[:, 2] < 1e-8)
+    assert_allclose(table[:, 0], table[:, 1], rtol=1e-8)
+
+
 # --------------------------------------------------------------- problem 2
 
 A = np.asarray(ridge.INPUTS["A"], dtype=float)
@@ -114,6 +158,24 @@ def test_input_matrix_has_one_weak_direction_as_the_page_says():
     assert s[-1] ** 2 < LAM < s[-2] ** 2
 
 
+def test_ridge_half_penalty_mistake_minimizes_the_wrong_objective():
+    # The slip solves (A^T A + lam/2 I) x = A^T b: least squares on [A; sqrt(lam/2) I] x = [b; 0].
+    page = published(ridge)
+    stacked = np.vstack([A, np.sqrt(LAM / 2) * np.eye(3)])
+    wrong = np.linalg.lstsq(stacked, np.concatenate([B, np.zeros(3)]), rcond=None)[0]
+    assert_allclose(page["x_closed_mistake"], wrong, atol=1e-12)
+    assert not np.allclose(page["x_closed_mistake"], page["x_closed"], atol=1e-2)
+
+
+def test_ridge_shifted_filter_mistake_by_hand():
+    # sigma_i from the eigenvalues of A^T A, independent of the SVD; the slip keeps sigma / (sigma + lam).
+    page = published(ridge)
+    sigma = np.sqrt(np.linalg.eigvalsh(A.T @ A))[::-1]
+    assert_allclose(page["filter_factors"], sigma**2 / (sigma**2 + LAM), rtol=1e-10)
+    assert_allclose(page["filter_factors_mistake"], sigma / (sigma + LAM), rtol=1e-10)
+    assert page["filter_factors_mistake"][-1] > 10 * page["filter_factors"][-1]  # keeps the weak direction
+
+
 # --------------------------------------------------------------- problem 3
 
 
@@ -124,6 +186,27 @@ def test_batchnorm_of_1_7_7_9_by_hand():
     assert page["mean"] == 6 and page["var"] == 9 and page["std"] == 3
     assert_allclose(page["out"], [float(v) for v in exact], rtol=1e-15)
     assert page["var_unbiased"] == 12  # 36 / 3
+
+
+def test_batchnorm_is_boxed_exactly_with_decimals_beside():
+    from solutions.engine.publish import Page
+
+    page = Page("midterm_review.batchnorm", "p.md", dict(batchnorm.INPUTS))
+    batchnorm.publish(page)
+    assert page.items["out"].markdown == (r"\begin{bmatrix} -\frac{5}{3} & \frac{1}{3} & \frac{1}{3} & 1 \end{bmatrix}")
+    assert page.items["out_decimals"].markdown == r"\begin{bmatrix} -1.6667 & 0.3333 & 0.3333 & 1.0000 \end{bmatrix}"
+    assert page.items["out_decimals"].entry["value"] == page.items["out"].entry["value"]
+
+
+def test_batchnorm_m_minus_1_mistake_by_hand():
+    # Over m - 1: variance 36 / 3 = 12, std 2 sqrt(3); outputs -5/(2 sqrt 3) = -5 sqrt(3)/6, sqrt(3)/6, sqrt(3)/6, sqrt(3)/2.
+    page = published(batchnorm)
+    r3 = np.sqrt(3)
+    assert_allclose(page["out_unbiased_mistake"], [-5 * r3 / 6, r3 / 6, r3 / 6, r3 / 2], rtol=1e-15)
+    assert_allclose(page["out_unbiased"], page["out_unbiased_mistake"], rtol=0)
+    assert not np.allclose(page["out_unbiased_mistake"], page["out"], rtol=1e-2)
+    # Its variance over m: (25 + 1 + 1 + 9) / 12 / 4 = 3/4, not 1.
+    assert_allclose(page["out_unbiased_var"], 0.75, rtol=1e-15)
 
 
 def test_batchnorm_with_epsilon_by_hand():
@@ -155,3 +238,25 @@ def test_mean_only_jacobian_by_hand():
     J = mean_only_batchnorm.jacobian(4, 1.5)
     assert_allclose(J, np.where(np.eye(4) == 1, 9 / 8, -3 / 8), rtol=1e-15)
 
+
+
+def test_mean_only_backward_for_symbolic_upstream_gradients():
+    # L = sum_j g_j y_j has dL/dy_j = g_j for arbitrary symbols g_j: the boxed formula must be sympy's derivative.
+    for m in (2, 3, 4, 5):
+        x, g = sp.symbols(f"x1:{m + 1}"), sp.symbols(f"g1:{m + 1}")
+        gamma, beta = sp.symbols("gamma beta")
+        mu = sum(x) / m
+        loss = sum(gj * (gamma * (xj - mu) + beta) for gj, xj in zip(g, x))
+        for i in range(m):
+            assert sp.simplify(sp.diff(loss, x[i]) - gamma * (g[i] - sum(g) / m)) == 0
+
+
+def test_mean_only_mistake_drops_the_mean_path():
+    # With mu treated as a constant, dL/dx_i = gamma dL/dy_i = gamma (y_i - t_i), from y by hand.
+    inputs = mean_only_batchnorm.INPUTS
+    x, t = np.array(inputs["x"]), np.array(inputs["t"])
+    y = inputs["gamma"] * (x - x.sum() / 4) + inputs["beta"]
+    page = published(mean_only_batchnorm)
+    assert_allclose(page["dL_dx_mistake"], inputs["gamma"] * (y - t), rtol=1e-12)
+    assert not np.allclose(page["dL_dx_mistake"], page["dL_dx"], rtol=1e-2)
+    assert abs(np.sum(page["dL_dx_mistake"])) > 0.1  # unlike the right gradient, it does not sum to zero

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.layers import batchnorm_forward
 
 INPUTS = {
@@ -33,7 +34,9 @@ def publish(page):
 
     question = ("batch", "gamma", "beta", "eps")
     out, _ = batchnorm_forward(x, gamma, beta, eps)
-    page.value("out", out, row=True, inputs=question)
+    # Boxed exactly (-5/3, 1/3, 1/3, 1), with the same values in decimals beside.
+    page.value("out", out, digits=exact_or(out), row=True, inputs=question)
+    page.value("out_decimals", out, row=True, inputs=question)
     # The mean is zero up to roundoff (~1e-16); rounding shows it as the 0 it is.
     page.value("out_mean", np.round(out.mean(), 12) + 0.0, atol=1e-12, inputs=question)
     page.value("out_var", ((out - out.mean()) ** 2).mean(), inputs=question)
@@ -44,6 +47,25 @@ def publish(page):
     page.value("eps_shift", np.max(np.abs(out_eps - out)), digits=3, rtol=1e-6, inputs=practical)
     page.value("eps_factor", np.sqrt(var / (var + eps_practical)), digits=8, inputs=("batch", "eps_practical"))
 
+    # The typical slip: the unbiased sample variance (divide by m - 1) in place of batchnorm's.
     var_unbiased = ((x - mean) ** 2).sum() / (x.size - 1)
+    out_unbiased = (x - mean) / np.sqrt(var_unbiased)
     page.value("var_unbiased", var_unbiased, inputs=batch_only)
-    page.value("out_unbiased", (x - mean) / np.sqrt(var_unbiased), row=True, inputs=batch_only)
+    page.value("out_unbiased", out_unbiased, row=True, inputs=batch_only)
+    page.mistake("out_unbiased_mistake", out_unbiased, of="out", digits=exact_or(out_unbiased), row=True,
+                 inputs=batch_only, why="divided the variance by m - 1 (the unbiased sample variance) instead of m")
+    # Its variance in batchnorm's sense (divide by m) is (m - 1)/m, not 1.
+    out_unbiased_var = ((out_unbiased - out_unbiased.mean()) ** 2).mean()
+    page.value("out_unbiased_var", out_unbiased_var, digits=exact_or(out_unbiased_var), inputs=batch_only)
+
+
+def exact_or(values):
+    """Return fmt.EXACT if every value is a fraction or a surd fmt can show exactly, else the default digits.
+
+    The stated batch gives exact values; a batch edited in the companion notebook may not.
+    """
+    try:
+        [fmt.exact(v) for v in np.ravel(values)]
+    except ValueError:
+        return fmt.DIGITS
+    return fmt.EXACT

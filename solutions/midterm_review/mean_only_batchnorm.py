@@ -25,6 +25,11 @@ def backward(dL_dy, gamma):
     return gamma * (dL_dy - dL_dy.mean())
 
 
+def backward_without_mean_path(dL_dy, gamma):
+    """Return gamma dL/dy_i: the typical wrong answer that treats mu as a constant (drops the paths through it)."""
+    return gamma * np.asarray(dL_dy, dtype=float)
+
+
 def jacobian(m, gamma):
     """Return dy/dx, an (m, m) matrix with entries gamma (delta_ij - 1/m)."""
     return gamma * (np.eye(m) - np.full((m, m), 1.0 / m))
@@ -48,6 +53,8 @@ def publish(page):
     page.value("dL_dy_mean", dL_dy.mean())
     page.value("dL_dx", dL_dx, digits=6, row=True)
     page.value("dL_dx_sum", np.round(dL_dx.sum(), 12) + 0.0, atol=1e-12)  # zero up to roundoff
+    page.mistake("dL_dx_mistake", backward_without_mean_path(dL_dy, gamma), of="dL_dx", digits=6, row=True,
+                 why="treated the mean mu as a constant, dropping the paths from x_i through mu to every y_j")
     page.value("jacobian", jacobian(len(x), gamma), inputs=("x", "gamma"))
     checks = check_gradients(lambda p: downstream_loss(p["x"], gamma, beta, t), {"x": np.asarray(x, dtype=float)},
                              {"x": dL_dx})

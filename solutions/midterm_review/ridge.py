@@ -39,6 +39,16 @@ def filter_factor(s, lam):
     return s**2 / (s**2 + lam)
 
 
+def ridge_half_penalty(A, b, lam):
+    """Return (A^T A + lam/2 I)^{-1} A^T b: the typical slip of differentiating lam ||x||^2 as lam x."""
+    return ridge_closed_form(A, b, lam / 2)
+
+
+def filter_factor_shifted(s, lam):
+    """Return s / (s + lam): the typical slip of adding lam to each singular value instead of to its square."""
+    return s / (s + lam)
+
+
 def gain(s, lam):
     """Return s / (s^2 + lam): what ridge multiplies u_i^T b by (least squares would use 1/s)."""
     return s / (s**2 + lam)
@@ -86,7 +96,11 @@ def publish(page):
     # Three algorithms for one number: they agree to roundoff (~1e-15), and we claim < 1e-10.
     page.value("gap_svd", np.max(np.abs(x_svd - x_closed)), digits=2, atol=1e-10, inputs=problem)
     page.value("gap_augmented", np.max(np.abs(x_aug - x_closed)), digits=2, atol=1e-10, inputs=problem)
+    page.mistake("x_closed_mistake", ridge_half_penalty(A, b, lam), of="x_closed", digits=6, row=True, inputs=problem,
+                 why="differentiated lam ||x||^2 as lam x (dropping its factor 2), so lam/2 took the place of lam")
     page.value("filter_factors", filter_factor(s, lam), row=True, inputs=("A", "lam"))
+    page.mistake("filter_factors_mistake", filter_factor_shifted(s, lam), of="filter_factors", row=True,
+                 inputs=("A", "lam"), why="added lam to each singular value sigma_i instead of to its square")
     page.value("gains", gain(s, lam), row=True, inputs=("A", "lam"))
     page.value("inverse_singular_values", 1 / s, row=True, inputs=("A",))
 

@@ -6,6 +6,7 @@ handout; a vector is the same thing with one index).
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.activations import sigmoid, sigmoid_grad
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.toolkit.gradcheck import check_gradients, numerical_derivative
@@ -49,6 +50,19 @@ def descent_step_b(x, y_true, A, b, C, d, alpha):
     return np.asarray(b) - alpha * gradients(x, y_true, A, b, C, d)["b"]
 
 
+def typical_mistakes(x, y_true, A, b, C, d, alpha):
+    """Return {name of the right value: (wrong value, what was done wrong)}, each from its wrong formula."""
+    y_pred, z = forward(x, A, b, C, d)
+    C = np.asarray(C)
+    return {
+        "dL_dd": (2 * (y_true - y_pred), "dropped the inner derivative -1 of (y_true - y_pred), flipping the sign"),
+        "dL_db": (2 * (y_pred - y_true) * C, "dropped the factor sigma'(z_i) of the path through the nonlinearity"),
+        "dL_dA": (2 * (y_pred - y_true) * C * sigmoid_grad(z), "dropped the factor x = dz_i/dA_i"),
+        "b_next": (np.asarray(b) + alpha * 2 * (y_pred - y_true) * C * sigmoid_grad(z),
+                   "stepped along the gradient (b + alpha dL/db) instead of against it"),
+    }
+
+
 def plot_sigmoid(z):
     """Return a figure of sigmoid(z) and sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)) on the grid z."""
     fig, ax = new_figure(6.4, 3.4)
@@ -81,7 +95,7 @@ def publish(page):
     grid = np.linspace(**INPUTS["z_grid"])
     grid_error = np.max(np.abs(sigmoid_grad(grid) - numerical_derivative(sigmoid, grid)))
     page.value("sigmoid_grid_error", grid_error, digits=3, atol=1e-8, inputs=("z_grid",))
-    page.value("sigmoid_grad_at_0", sigmoid_grad(0.0), inputs={"z": 0.0})
+    page.value("sigmoid_grad_at_0", sigmoid_grad(0.0), digits=fmt.EXACT, inputs={"z": 0.0})  # exactly 1/4
     page.figure("sigmoid_plot", plot_sigmoid(grid),
                 alt=(f"Sigmoid sigma(z) rising from {sigmoid(grid[0]):.4f} at z = {grid[0]:g} to {sigmoid(grid[-1]):.4f} "
                      f"at z = {grid[-1]:g}, and its derivative, a symmetric bump with maximum "
@@ -107,3 +121,7 @@ def publish(page):
     page.value("b_next", b_next, digits=6, row=True, inputs=POINT + ("alpha",))
     page.value("loss_next", loss_next, digits=6, inputs=POINT + ("alpha",))
     page.value("loss_drop", loss(**point) - loss_next, digits=6, inputs=POINT + ("alpha",))
+
+    for right, (wrong, why) in typical_mistakes(**point, alpha=INPUTS["alpha"]).items():
+        page.mistake(f"{right}_mistake", wrong, of=right, why=why, digits=6, row=True,
+                     inputs=POINT + (("alpha",) if right == "b_next" else ()))
