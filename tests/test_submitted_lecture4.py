@@ -219,3 +219,167 @@ def test_stated_sizes_are_those_of_the_weights():
     W1, W2 = np.array(net.INPUTS["W1"]), np.array(net.INPUTS["W2"])
     assert (sizes["D"], sizes["H"], sizes["K"]) == (len(net.INPUTS["x"]), len(W1), len(W2))
     assert W1.shape[0] == W2.shape[1] == sizes["H"] == sizes["K"]  # the skip needs H = K
+
+
+# --------------------------------------------------------------- problem 1 as posed: scalars, boxed closed forms
+
+
+def page_entries(module):
+    """Return {name: answer-key entry} of everything a module publishes (kind, of, why, tolerances)."""
+    from solutions.engine.publish import Page
+
+    page = Page(module.__name__.removeprefix("solutions."), "p.md", dict(module.INPUTS))
+    module.publish(page)
+    return {name: item.entry for name, item in page.items.items() if item.entry}
+
+
+SCALAR_SYMBOLS = sp.symbols("x W1 b1 W2 b2 t", real=True)
+
+
+def scalar_network(skip):
+    """Return (e, s, h, z, y) of the scalar network written out in sympy, and the sample point."""
+    x, W1, b1, W2, b2, t = SCALAR_SYMBOLS
+    sig = lambda a: 1 / (1 + sp.exp(-a))  # noqa: E731
+    s = W1 * x + b1
+    h = sig(s)
+    z = W2 * h + b2 + (s if skip else 0)
+    y = sig(z)
+    point = {sym: sp.nsimplify(net.INPUTS[f"scalar_{sym.name}"]) for sym in SCALAR_SYMBOLS}
+    return (t - y) ** 2 / 2, s, h, z, y, point
+
+
+def boxed_scalar_gradients(skip):
+    """The boxed answers of (a) and (b), typed from the page: (y - t) y (1 - y) times the rest of each chain."""
+    x, W1, b1, W2, b2, t = SCALAR_SYMBOLS
+    _, s, h, z, y, _ = scalar_network(skip)
+    dz = (y - t) * y * (1 - y)
+    ds = dz * (W2 * h * (1 - h) + (1 if skip else 0))
+    return {W2: dz * h, b2: dz, W1: ds * x, b1: ds}
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_boxed_scalar_gradients_are_sympys_derivatives(skip):
+    e, *_ = scalar_network(skip)
+    for symbol, boxed in boxed_scalar_gradients(skip).items():
+        assert sp.simplify(sp.diff(e, symbol) - boxed) == 0, symbol
+
+
+@pytest.mark.parametrize("skip, tag", [(False, "plain"), (True, "skip")])
+def test_scalar_values_match_sympy_at_the_sample_point(skip, tag):
+    e, s, h, z, y, point = scalar_network(skip)
+    page = published(net)
+    assert_allclose(page["s_scalar"], float(s.subs(point)), rtol=1e-12)
+    assert_allclose(page["h_scalar"], float(h.subs(point)), rtol=1e-12)
+    assert_allclose(page[f"z_scalar_{tag}"], float(z.subs(point)), rtol=1e-12)
+    assert_allclose(page[f"y_scalar_{tag}"], float(y.subs(point)), rtol=1e-12)
+    assert_allclose(page[f"e_scalar_{tag}"], float(e.subs(point)), rtol=1e-12)
+    x, W1, b1, W2, b2, t = SCALAR_SYMBOLS
+    for symbol in (W2, b2, W1, b1):
+        assert_allclose(page[f"grad_{symbol.name}_scalar_{tag}"], float(sp.diff(e, symbol).subs(point)), rtol=1e-12)
+    # The page claims agreement with central differences to better than 1e-7 relative.
+    assert np.max(np.array(page[f"table_scalar_{tag}"])[:, 2]) < 1e-7
+
+
+@pytest.mark.parametrize("skip, tag", [(False, "plain"), (True, "skip")])
+def test_submitted_scalar_formulas_as_written_in_the_source(skip, tag):
+    # The submission, typed from the source: every answer starts with -sigma(z)(1 - sigma(z)), no t - y.
+    x, W1, b1, W2, b2, t = SCALAR_SYMBOLS
+    _, s, h, z, y, point = scalar_network(skip)
+    slope_z, slope_s = y * (1 - y), h * (1 - h)
+    chain = W2 * slope_s + (1 if skip else 0)
+    submitted = {W2: -slope_z * h, b2: -slope_z, W1: -slope_z * chain * x, b1: -slope_z * chain}
+    page, entries = published(net), page_entries(net)
+    factor = float((1 / (t - y)).subs(point))
+    assert_allclose(page[f"submitted_factor_scalar_{tag}"], factor, rtol=1e-12)
+    for symbol, formula in submitted.items():
+        name = f"submitted_{symbol.name}_scalar_{tag}"
+        right = page[f"grad_{symbol.name}_scalar_{tag}"]
+        assert_allclose(page[name], float(formula.subs(point)), rtol=1e-12)
+        assert entries[name]["kind"] == "mistake" and entries[name]["of"].endswith(f".grad_{symbol.name}_scalar_{tag}")
+        assert_allclose(page[name], right * factor, rtol=1e-12)  # the true gradient divided by t - y
+        assert np.sign(page[name]) == -np.sign(right)  # y > t at the sample point: the page says "wrong sign"
+    assert float((y - t).subs(point)) > 0
+
+
+def test_scalar_common_mistakes_by_hand():
+    page, entries = published(net), page_entries(net)
+    # Without the factor y (1 - y): de/db2 = y - t, with t = 0 at the sample point.
+    y, t = page["y_scalar_plain"], net.INPUTS["scalar_t"]
+    assert_allclose(page["no_output_slope_b2_scalar"], y - t, rtol=1e-12)
+    assert abs(page["no_output_slope_b2_scalar"] - page["grad_b2_scalar_plain"]) > 0.1
+    # Without the skip's direct path: (y - t) y (1 - y) W2 h (1 - h), in the skip network's y (sympy).
+    x, W1, b1, W2, b2, t_ = SCALAR_SYMBOLS
+    _, s, h, z, ys, point = scalar_network(True)
+    one_path = ((ys - t_) * ys * (1 - ys) * W2 * h * (1 - h)).subs(point)
+    assert_allclose(page["no_skip_path_b1_scalar"], float(one_path), rtol=1e-12)
+    assert abs(page["no_skip_path_b1_scalar"] - page["grad_b1_scalar_skip"]) > 0.1
+    for name, of in (("no_output_slope_b2_scalar", "grad_b2_scalar_plain"), ("no_skip_path_b1_scalar", "grad_b1_scalar_skip")):
+        assert entries[name]["kind"] == "mistake" and entries[name]["of"].endswith("." + of) and entries[name]["why"]
+
+
+def test_vector_variant_keeps_its_own_inputs():
+    # The scalar point is a new set of inputs: the variant's values are computed from the vector ones only.
+    entries = page_entries(net)
+    assert set(entries["grad_b1_plain"]["inputs"]) == {"x", "W1", "b1", "W2", "b2", "t"}
+    assert set(entries["grad_b1_scalar_plain"]["inputs"]) == {f"scalar_{k}" for k in ("x", "W1", "b1", "W2", "b2", "t")}
+    page = published(net)
+    for tag in ("plain", "skip"):  # the page claims better than 1e-7 relative for every entry
+        assert np.max(np.array(page[f"table_{tag}"])[:, 2]) < 1e-7
+
+
+# --------------------------------------------------------------- problem 2: the expected weight, common mistakes
+
+
+def test_expected_weight_and_its_common_mistakes_by_hand():
+    page, entries = published(dropout), page_entries(dropout)
+    # p = 0.3, w = (0.8, -1.5, 2, 0.4, -0.6): (1 - p) w by hand, and p w for the swapped probability.
+    assert dropout.INPUTS["p"] == 0.3 and dropout.INPUTS["w"] == [0.8, -1.5, 2.0, 0.4, -0.6]
+    assert_allclose(page["expected_w"], [0.56, -1.05, 1.4, 0.28, -0.42], rtol=1e-14)
+    assert_allclose(page["expected_w_drop_as_keep"], [0.24, -0.45, 0.6, 0.12, -0.18], rtol=1e-14)
+    assert np.min(np.abs(np.subtract(page["expected_w"], page["expected_w_drop_as_keep"]))) > 0.1
+    # w . x = 4.55 (by hand in test_preactivation_rules_by_hand); the training mean is 0.7 * 4.55.
+    assert_allclose(page["a_unscaled"], 4.55, rtol=1e-14)
+    assert abs(page["a_unscaled"] - page["a_expected"]) > 1
+    for name, of in (("expected_w_drop_as_keep", "expected_w"), ("a_unscaled", "a_expected")):
+        assert entries[name]["kind"] == "mistake" and entries[name]["of"].endswith("." + of) and entries[name]["why"]
+
+
+# --------------------------------------------------------------- problem 3: the bias gradient and its common mistake
+
+
+def sample_batch():
+    """Return (X, T) as the module draws them: seed 3, X (m, D) then T (m, F), standard normal."""
+    rng = np.random.default_rng(batchnorm_bias.INPUTS["seed"])
+    m, (F, D) = batchnorm_bias.INPUTS["m"], np.shape(batchnorm_bias.INPUTS["W"])
+    return rng.normal(size=(m, D)), rng.normal(size=(m, F))
+
+
+def test_bias_gradient_with_batch_statistics_held_constant():
+    # Written out for the test: with mu and sigma constants, dBN_ij/du_ij = gamma_j / sqrt(var_j + eps),
+    # so dL/db_j = gamma_j / sqrt(var_j + eps) sum_i (BN_ij - T_ij); the true gradient is 0.
+    X, T = sample_batch()
+    W, b = np.array(batchnorm_bias.INPUTS["W"]), np.array(batchnorm_bias.INPUTS["b_check"])
+    gamma, beta, eps = (np.array(batchnorm_bias.INPUTS[k]) for k in ("gamma", "beta", "eps"))
+    U = X @ W.T + b
+    out = direct_batchnorm(U, gamma, beta, eps)
+    expected = gamma / np.sqrt(U.var(axis=0) + eps) * (out - T).sum(axis=0)
+    page, entries = published(batchnorm_bias), page_entries(batchnorm_bias)
+    assert_allclose(page["grad_b_fixed_statistics"], expected, rtol=1e-12)
+    assert np.max(np.abs(page["grad_b_fixed_statistics"])) > 0.1
+    assert np.max(np.abs(page["grad_b_backprop"])) < 1e-14
+    assert entries["grad_b_fixed_statistics"]["kind"] == "mistake"
+    assert entries["grad_b_fixed_statistics"]["of"].endswith(".grad_b_backprop")
+    # The loss the page quotes, recomputed from the written-out batchnorm.
+    assert_allclose(page["L"], 0.5 * np.sum((out - T) ** 2), rtol=1e-12)
+
+
+def test_bias_gradient_tolerances_sit_above_the_stated_roundoff_floor():
+    # The central difference of a true 0 is roundoff of size up to about eps L / h; its key atol must cover that.
+    entries = page_entries(batchnorm_bias)
+    floor = entries["roundoff_scale"]["value"]
+    assert entries["grad_b"]["atol"][1] >= floor
+    assert entries["grad_b_backprop"]["atol"] >= 1e-14
+
+
+def test_weight_gradient_matches_central_differences_as_the_page_claims():
+    assert np.max(np.array(published(batchnorm_bias)["grad_W"])[:, 2]) < 1e-7

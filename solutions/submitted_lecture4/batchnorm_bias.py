@@ -53,6 +53,15 @@ def grad_b(X, W, b, gamma, beta, eps, T):
     return grad_U(X, W, b, gamma, beta, eps, T).sum(axis=0)
 
 
+def grad_b_fixed_statistics(X, W, b, gamma, beta, eps, T):
+    """Return dL/db (F,) as it comes out if the batch mean and variance are treated as constants (a typical slip).
+
+    Then dBN_ij/du_ij = gamma_j / sqrt(var_j + eps) and the paths through mu_j and var_j are dropped.
+    """
+    U = preactivation(X, W, b)
+    return np.asarray(gamma) / np.sqrt(U.var(axis=0) + eps) * (layer(X, W, b, gamma, beta, eps) - T).sum(axis=0)
+
+
 def grad_W(X, W, b, gamma, beta, eps, T):
     """Return dL/dW (F, D) = dU^T X by backpropagation through batchnorm, to show the backward pass is not trivially zero."""
     return grad_U(X, W, b, gamma, beta, eps, T).T @ np.asarray(X)
@@ -110,8 +119,13 @@ def publish(page):
     # Both columns are roundoff (~1e-16 and ~eps L / h ~ 1e-10) and vary between CPUs: the key claims only their size.
     page.table("grad_b", ["entry", "backpropagation", "central difference"], ["\\partial L / \\partial b_1", "\\partial L / \\partial b_2"],
                np.column_stack([grad_b(X, W, b, gamma, beta, eps, T), numeric]), digits=[2, 2],
-               rtol=[0, 0], atol=[1e-14, 1e-9], inputs=data + ("b_check",))
+               rtol=[0, 0], atol=[1e-14, 1e-8], inputs=data + ("b_check",))  # 1e-8: above the floor eps L / h
     page.value("roundoff_scale", np.finfo(float).eps * L / STEP, digits=2, rtol=1e-12, inputs=data + ("b_check",))
+    page.value("grad_b_backprop", grad_b(X, W, b, gamma, beta, eps, T), digits=2, row=True, rtol=0, atol=1e-14,
+               inputs=data + ("b_check",))
+    page.mistake("grad_b_fixed_statistics", grad_b_fixed_statistics(X, W, b, gamma, beta, eps, T), of="grad_b_backprop",
+                 row=True, inputs=data + ("b_check",),
+                 why="treated the batch mean and variance as constants: dropped the paths from b through them")
     checks = check_gradients(lambda q: loss(X, q["W"], b, gamma, beta, eps, T), {"W": W},
                              {"W": grad_W(X, W, b, gamma, beta, eps, T)})
     page.gradient_table("grad_W", checks, inputs=data + ("b_check",))

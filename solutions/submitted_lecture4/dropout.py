@@ -39,6 +39,9 @@ def publish(page):
     page.input("samples", INPUTS["samples"])
     page.input("seed", INPUTS["seed"])
     page.value("keep", 1 - p, inputs=("p",))
+    page.value("expected_w", (1 - p) * w, row=True, inputs=("p", "w"))
+    page.mistake("expected_w_drop_as_keep", p * w, of="expected_w", row=True, inputs=("p", "w"),
+                 why="took p, the probability of dropping a weight, as the probability of keeping it")
 
     # Monte Carlo: the seed fixes the draws, so the key can hold the estimates exactly.
     mask = masks(np.random.default_rng(INPUTS["seed"]), p, INPUTS["samples"], w.size)
@@ -71,5 +74,7 @@ def publish(page):
     page.value("z_train", (train_mean - a_expected) / train_se, digits=2)
     page.value("a_expected", a_expected, inputs=("p", "w", "x"))
     page.value("a_full", w @ x, inputs=("w", "x"))
+    page.mistake("a_unscaled", w @ x, of="a_expected", inputs=("w", "x"),
+                 why="used the full weights w at inference after standard (not inverted) dropout")
     page.value("naive_ratio", 1 / (1 - p), inputs=("p",))
     page.value("var_w", p * (1 - p) * w**2, row=True, inputs=("p", "w"))
