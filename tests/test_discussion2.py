@@ -100,7 +100,9 @@ def test_labels_on_the_figure_state_the_hand_derived_kinks_jumps_and_slopes(part
     slopes, jumps = HAND[part]
     for unit, ax in enumerate(fig.axes):
         texts = {t.get_text() for t in ax.texts}
-        assert f"kink at {KINKS[unit]:g}" in ax.get_xlabel()
+        # The worksheet's words: the derivative has a kink where it stays continuous, a jump where it does not.
+        word = "kink" if jumps[unit] == 0 else "jump"
+        assert f"{word} at {KINKS[unit]:g}" in ax.get_xlabel()
         assert f"slope {slopes[unit]:g}" in texts and "slope 0" in texts
         assert (f"jump {jumps[unit]:+g}" in texts) == (jumps[unit] != 0)
 
@@ -147,6 +149,27 @@ def test_published_kinks_and_interval_are_the_hand_values():
     page = published(rd)
     assert [page[f"kink_{i}"] for i in (1, 2, 3)] == KINKS  # exact binary fractions: no tolerance
     assert (page["x_min"], page["x_max"]) == (-3.0, 3.0)
+
+
+def test_published_jumps_are_the_hand_values_exactly():
+    page = published(rd)
+    for part in ("b1", "W1"):
+        assert page[f"jump_{part}"] == page[f"jump_{part}_decimal"] == HAND[part][1]  # binary fractions: exact
+
+
+def test_mistaken_jumps_are_the_wrong_formulas_by_hand_and_differ():
+    page = published(rd)
+    # (c) read as always switching on: the jump is w2_i for every unit, W2 = [3/2, -1, 2].
+    assert page["jump_b1_no_sign"] == [1.5, -1.0, 2.0]
+    # (d) without the factor x: the derivative is w2_i 1[z_i > 0], whose jumps are those of (c).
+    assert page["jump_W1_no_x"] == HAND["b1"][1]
+    # And its curves are (c)'s at every point, by central differences in b1 (the wrong formula's own check).
+    x = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.5])  # away from the kinks -1/2, 1/2, 2
+    for unit in range(3):
+        wrong = NET["W2"][unit] * (NET["W1"][unit] * x + NET["b1"][unit] > 0)
+        assert_allclose(wrong, central_difference(x, "b1", unit), atol=FD_ATOL)
+    for part, wrong in (("b1", "jump_b1_no_sign"), ("W1", "jump_W1_no_x")):
+        assert page[wrong] != page[f"jump_{part}"]
 
 
 def test_part_a_is_one_everywhere_including_the_kinks():
