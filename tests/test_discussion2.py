@@ -540,3 +540,18 @@ def test_log_posterior_gradient_matches_central_differences(data):
 def test_stated_number_of_features_is_that_of_the_data():
     values = published(map_ridge)
     assert values["p"] == np.shape(values["X"])[1] == len(values["w_true"])
+
+
+def test_mistaken_noise_variances_by_the_augmented_least_squares_identity(data):
+    X, y, lam = data
+    page = published(map_ridge)
+
+    def ridge_by_augmentation(c):
+        # Ridge with penalty c is least squares on [X; sqrt(c) I] against [y; 0]: an independent route.
+        return np.linalg.lstsq(np.vstack([X, np.sqrt(c) * np.eye(2)]), np.concatenate([y, np.zeros(2)]), rcond=None)[0]
+
+    assert_allclose(page["w_unit_noise"], ridge_by_augmentation(1.0), rtol=1e-12)  # variance 1: penalty 1
+    assert_allclose(page["w_sqrt_lam"], ridge_by_augmentation(np.sqrt(lam)), rtol=1e-12)  # variance sqrt(lam)
+    assert_allclose(page["w_closed"], ridge_by_augmentation(lam), rtol=1e-12)
+    for wrong in ("w_unit_noise", "w_sqrt_lam"):
+        assert np.linalg.norm(np.subtract(page[wrong], page["w_closed"])) > 1e-2
