@@ -128,6 +128,13 @@ def publish(page):
     # between them is bounded by both gradients: ||a - b|| <= (||grad f(a)|| + ||grad f(b)||) / lambda_min.
     page.value("gap_bound", (grad_norm + grad_at_closed) / min_eig, digits=2, atol=1e-9, inputs=data)
 
+    # Two typical slips in the likelihood: the noise variance taken as 1 (the sqrt(lam) forgotten),
+    # or as sqrt(lam) (the standard deviation read as the variance). Each moves lam in the closed form.
+    page.mistake("w_unit_noise", ridge_closed_form(X, y, 1.0), of="w_closed", digits=6, row=True, inputs=data,
+                 why="took the noise variance to be 1 instead of lambda, which gives (X^T X + I)^{-1} X^T y")
+    page.mistake("w_sqrt_lam", ridge_closed_form(X, y, np.sqrt(lam)), of="w_closed", digits=6, row=True, inputs=data,
+                 why="took the noise variance to be sqrt(lambda), the standard deviation, instead of lambda")
+
     w_ls = np.linalg.lstsq(X, y, rcond=None)[0]
     page.value("w_ls", w_ls, digits=6, row=True, inputs=data)
     path = [ridge_closed_form(X, y, small) for small in INPUTS["lams_path"]]

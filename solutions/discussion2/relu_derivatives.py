@@ -2,8 +2,12 @@
 
 Shapes: x a scalar (or a grid of n points); W1, b1, W2 vectors of length k (W1 is k x 1 and
 W2 is 1 x k in the worksheet); b2 a scalar. Every derivative is piecewise affine in x, with
-at most one break per hidden unit, at x_i = -b1_i / W1_i where z_i = W1_i x + b1_i = 0.
+at most one break per hidden unit, at x_i = -b1_i / W1_i where z_i = W1_i x + b1_i = 0 (a kink
+of y). The worksheet's words: a *kink* is a corner of a continuous curve, a *discontinuity* a
+jump. At x_i the derivative in (b) has a kink; those in (c) and (d) have a discontinuity.
 """
+
+from solutions.toolkit import fmt
 
 import numpy as np
 
@@ -46,8 +50,8 @@ def breaks(part, W1, b1, W2):
     """Return each unit's break in dy/dparameter (parts (b)-(d)) as a dict of (k,) arrays.
 
     Where unit i is on, dy/dparameter = slope x + intercept; where it is off, 0. Fields: x, the
-    kink -b1_i / W1_i; slope_left, slope_right; left, right, the one-sided limits at the kink;
-    jump = right - left; at_kink, the value there with relu'(0) = 0.
+    break -b1_i / W1_i (a kink of y); slope_left, slope_right; left, right, the one-sided limits
+    there; jump = right - left; at_kink, the value at x_i with relu'(0) = 0.
     """
     W1, b1, W2 = (np.asarray(v, dtype=float) for v in (W1, b1, W2))
     slope, intercept = {"W2": (W1, b1), "b1": (0 * W2, W2), "W1": (W2, 0 * W2)}[part]
@@ -59,6 +63,13 @@ def breaks(part, W1, b1, W2):
     found = {"x": x_kink, "slope_left": np.where(on_right, zero, slope), "slope_right": np.where(on_right, slope, zero),
              "left": left, "right": right, "jump": right - left, "at_kink": on_value * relu_grad(0.0)}
     return {name: value + 0.0 for name, value in found.items()}  # + 0.0 turns -0.0 (from 0 * negative) into 0
+
+
+def jump(on_value, W1):
+    """Return sign(W1_i) on_value_i, shape (k,): the jump, read left to right, at x_i of a derivative
+    equal to on_value_i (its value at x_i from the on side) where unit i is on and 0 where it is off.
+    A unit with W1_i > 0 switches on at x_i (the curve jumps up by on_value_i), with W1_i < 0 off."""
+    return np.sign(np.asarray(W1, dtype=float)) * np.asarray(on_value, dtype=float) + 0.0
 
 
 def sides(x_kink, x_range, points_per_side):
@@ -95,7 +106,7 @@ def plot_output_and_a(x, y, kinks):
     fig, (left, right) = new_figure(8.0, 3.0, ncols=2)
     left.plot(x, y, color=COLORS[0])
     for i, x_kink in enumerate(kinks):
-        left.axvline(x_kink, color=COLORS[i], linestyle=":", linewidth=1, label=f"kink $x_{i + 1} = {x_kink:g}$")
+        left.axvline(x_kink, color=COLORS[i], linestyle=":", linewidth=1, label=f"kink of $y$: $x_{i + 1} = {x_kink:g}$")
     left.set(xlabel="$x$", ylabel="$y$", title="the network's output")
     left.legend(fontsize=8)
     right.plot(x, np.ones_like(x), color=COLORS[0])
@@ -135,7 +146,7 @@ def plot_part(part, x_range, points_per_side, W1, b1, W2, b2, found=None):
                         ha="left" if toward_middle > 0 else "right")
         on = ">" if W1[i] > 0 else "<"
         ax.set_title(f"$i = {i + 1}$: $w^{{(1)}}_{i + 1} = {W1[i]:g}$, on for $x {on} {x_kink:g}$", fontsize=9)
-        ax.set_xlabel(f"$x$ (kink at {x_kink:g})")
+        ax.set_xlabel(f"$x$ ({BREAK_WORD[part]} at {x_kink:g})")
         ax.margins(y=0.15)  # room for the slope labels above the segments
     axes[0].set_ylabel(rf"$\partial y / \partial {SYMBOLS[part]}$")
     return fig
@@ -144,21 +155,22 @@ def plot_part(part, x_range, points_per_side, W1, b1, W2, b2, found=None):
 def describe(part, found):
     """Return alt text for a part's figure, generated from the breaks it shows."""
     units = "; ".join(
-        f"unit {i + 1}: kink at x = {found['x'][i]:g}, slope {found['slope_left'][i]:g} left and "
+        f"unit {i + 1}: {BREAK_WORD[part]} at x = {found['x'][i]:g}, slope {found['slope_left'][i]:g} left and "
         f"{found['slope_right'][i]:g} right, jump {found['jump'][i]:g} (from {found['left'][i]:g} to "
-        f"{found['right'][i]:g}), value {found['at_kink'][i]:g} at the kink"
+        f"{found['right'][i]:g}), value {found['at_kink'][i]:g} there"
         for i in range(len(found["x"])))
     return f"Part {PARTS[part]}: dy/d{part} against x, one panel per hidden unit. {units}."
 
 
-TABLE_COLUMNS = ["unit", "kink $x_i$", "slope left", "slope right", "limit from left", "limit from right",
+BREAK_WORD = {"W2": "kink", "b1": "jump", "W1": "jump"}  # what the derivative has at x_i: a corner, or a discontinuity
+TABLE_COLUMNS = ["unit", "$x_i$", "slope left", "slope right", "limit from left", "limit from right",
                  "jump", "value at $x_i$"]
 BREAK_FIELDS = ("x", "slope_left", "slope_right", "left", "right", "jump", "at_kink")
 CAPTIONS = {
     "W2": r"(b) $\partial y / \partial w^{(2)}_i = \max(0, z_i)$: continuous, with a kink where unit $i$ switches on.",
-    "b1": r"(c) $\partial y / \partial b^{(1)}_i = w^{(2)}_i \mathbb{1}[z_i > 0]$: a step. Filled marker: the value "
-          r"at the kink with $\mathrm{ReLU}'(0) = 0$; open marker: the limit from the side where the unit is on.",
-    "W1": r"(d) $\partial y / \partial w^{(1)}_i = w^{(2)}_i x\, \mathbb{1}[z_i > 0]$: a ramp that jumps at the kink. "
+    "b1": r"(c) $\partial y / \partial b^{(1)}_i = w^{(2)}_i \mathbb{1}[z_i > 0]$: a step, discontinuous at $x_i$. "
+          r"Filled marker: the value at $x_i$ with $\mathrm{ReLU}'(0) = 0$; open marker: the limit from the side where the unit is on.",
+    "W1": r"(d) $\partial y / \partial w^{(1)}_i = w^{(2)}_i x\, \mathbb{1}[z_i > 0]$: a ramp that jumps at $x_i$. "
           r"Filled marker: the value with $\mathrm{ReLU}'(0) = 0$; open marker: the one-sided limit from the on side.",
 }
 
@@ -196,8 +208,18 @@ def publish(page):
         gap = max(finite_difference_gap(part, W1, b1, W2, b2, np.concatenate(sides(x_kink, x_range, points)), i)
                   for i, x_kink in enumerate(kinks))
         page.value(f"fd_gap_{part}", gap, digits=2, atol=1e-8)
+        if part in ("b1", "W1"):  # the discontinuous ones: their jumps, exactly and in decimals
+            page.value(f"jump_{part}", found["jump"], digits=fmt.EXACT, row=True, inputs=network)
+            page.value(f"jump_{part}_decimal", found["jump"], digits=None, row=True, inputs=network)
         page.figure(f"plot_{part}", plot_part(part, x_range, points, W1, b1, W2, b2, found),
                     alt=describe(part, found), caption=CAPTIONS[part])
+    W1_, W2_ = np.asarray(W1, dtype=float), np.asarray(W2, dtype=float)
+    # (c) with every step read as a unit switching on: the on-value W2_i taken as the jump whatever sign(W1_i).
+    page.mistake("jump_b1_no_sign", W2_ + 0.0, of="jump_b1", digits=fmt.EXACT, row=True, inputs=network,
+                 why="took every step as switching on from left to right; a unit with w1_i < 0 switches off at x_i")
+    # (d) without the chain rule's factor dz_i/dw1_i = x: the derivative w2_i 1[z_i > 0] of (c), and its jumps.
+    page.mistake("jump_W1_no_x", jump(W2_, W1_), of="jump_W1", digits=fmt.EXACT, row=True, inputs=network,
+                 why="dropped the chain-rule factor dz_i/dw1_i = x, which gives the step of (c)")
 
 
 def forward_curve(W1, b1, W2, b2, x_range):
