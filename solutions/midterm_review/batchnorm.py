@@ -35,7 +35,7 @@ def publish(page):
     question = ("batch", "gamma", "beta", "eps")
     out, _ = batchnorm_forward(x, gamma, beta, eps)
     # Boxed exactly (-5/3, 1/3, 1/3, 1), with the same values in decimals beside.
-    page.value("out", out, digits=exact_or(out), row=True, inputs=question)
+    page.value("out", out, digits=fmt.EXACT, row=True, inputs=question)
     page.value("out_decimals", out, row=True, inputs=question)
     # The mean is zero up to roundoff (~1e-16); rounding shows it as the 0 it is.
     page.value("out_mean", np.round(out.mean(), 12) + 0.0, atol=1e-12, inputs=question)
@@ -52,20 +52,8 @@ def publish(page):
     out_unbiased = (x - mean) / np.sqrt(var_unbiased)
     page.value("var_unbiased", var_unbiased, inputs=batch_only)
     page.value("out_unbiased", out_unbiased, row=True, inputs=batch_only)
-    page.mistake("out_unbiased_mistake", out_unbiased, of="out", digits=exact_or(out_unbiased), row=True,
+    page.mistake("out_unbiased_mistake", out_unbiased, of="out", digits=fmt.EXACT, row=True,
                  inputs=batch_only, why="divided the variance by m - 1 (the unbiased sample variance) instead of m")
     # Its variance in batchnorm's sense (divide by m) is (m - 1)/m, not 1.
     out_unbiased_var = ((out_unbiased - out_unbiased.mean()) ** 2).mean()
-    page.value("out_unbiased_var", out_unbiased_var, digits=exact_or(out_unbiased_var), inputs=batch_only)
-
-
-def exact_or(values):
-    """Return fmt.EXACT if every value is a fraction or a surd fmt can show exactly, else the default digits.
-
-    The stated batch gives exact values; a batch edited in the companion notebook may not.
-    """
-    try:
-        [fmt.exact(v) for v in np.ravel(values)]
-    except ValueError:
-        return fmt.DIGITS
-    return fmt.EXACT
+    page.value("out_unbiased_var", out_unbiased_var, digits=fmt.EXACT, inputs=batch_only)
