@@ -4,6 +4,9 @@ x is the only independent variable; h, z and y are functions of it. Partial deri
 local (one edge of the graph, other inputs of that node held fixed); total derivatives add
 every path. Since z = (x + 1)^2, x is not a function of z, and neither is y: dy/dz exists
 only along one branch x = -1 + s sqrt(z), s = sign(x + 1).
+
+Variant: the submission's arrows h -> z -> y suggest y = sigmoid(z) instead; then y is a
+function of z, dy/dz = sigmoid'(z), and dy/dx = sigmoid'(z) (2x + 2).
 """
 
 import numpy as np
@@ -48,6 +51,16 @@ def dy_dz_on_branch(x):
     return total_dy_dx(x) / total_dz_dx(x)
 
 
+def variant_y_of(z):
+    """Return y = sigmoid(z), the reading the arrows h -> z -> y suggest; dy/dz = sigmoid'(z)."""
+    return sigmoid(z)
+
+
+def variant_dy_dx(x):
+    """Return dy/dx = sigmoid'(z) dz/dx = sigmoid'((x + 1)^2) (2x + 2) when y = sigmoid(z)."""
+    return sigmoid_grad(z_of(x, h_of(x))) * total_dz_dx(x)
+
+
 def y_along_branch(z, sign):
     """Return y as a function of z on the branch x = -1 + sign sqrt(z) (z >= 0)."""
     return y_of(h_of(-1.0 + sign * np.sqrt(z)))
@@ -88,6 +101,9 @@ def publish(page):
                inputs=dx)
     page.value("partial_dz_dx", 2.0 * xs, row=True, inputs=dx)
     page.value("dy_dh", sigmoid_grad(h), digits=6, row=True, inputs=dx)
+    page.value("dz_dx", total_dz_dx(xs), row=True, inputs=dx)
+    page.mistake("dz_dx_one_path", 2.0 * xs, of="dz_dx", row=True, inputs=dx,
+                 why="held h fixed: kept only dz/dx at fixed h = 2x and dropped the path through h, dz/dh dh/dx = 2")
 
     signs = np.sign(xs + 1.0)
     branch_fd = np.array([numerical_derivative(lambda z, s=s: y_along_branch(z, s), z0)
@@ -95,6 +111,20 @@ def publish(page):
     page.table("dy_dz", ["$x$", "branch", r"$\sigma'(h)/(x+1)$", "central diff. along branch", "submitted"],
                [f"{x:g}" for x in xs], np.column_stack([signs, dy_dz_on_branch(xs), branch_fd, np.zeros_like(xs)]),
                digits=[0, 6, 6, 0], rtol=[0, 1e-12, 1e-7, 0], atol=[0, 0, 1e-12, 0], inputs=dx)
+
+    # The variant y = sigmoid(z): one path from z to y, two from x to z.
+    z = z_of(xs, h)
+    page.value("variant_z", z, row=True, inputs=dx)
+    page.value("variant_dy_dz", sigmoid_grad(z), digits=6, row=True, inputs=dx)
+    page.value("variant_dy_dx", variant_dy_dx(xs), digits=6, row=True, inputs=dx)
+    page.mistake("variant_dy_dx_one_path", sigmoid_grad(z) * 2.0 * xs, of="variant_dy_dx", digits=6, row=True,
+                 inputs=dx, why="held h fixed in z = x^2 + h: used dz/dx = 2x and dropped the path through h")
+    page.table("variant_derivatives", ["$x$", "$z$", r"$dy/dz = \sigma'(z)$", "central diff. in $z$",
+                                       r"$dy/dx = (2x+2)\,\sigma'(z)$", "central diff. in $x$"],
+               [f"{x:g}" for x in xs],
+               np.column_stack([z, sigmoid_grad(z), numerical_derivative(variant_y_of, z), variant_dy_dx(xs),
+                                numerical_derivative(lambda t: variant_y_of(z_of(t, h_of(t))), xs)]),
+               digits=6, rtol=[1e-12, 1e-12, 1e-8, 1e-12, 1e-8], atol=[0, 0, 1e-12, 0, 1e-12], inputs=dx)
 
     twin = INPUTS["x_twin"]
     mirror = -2.0 - twin
