@@ -11,6 +11,7 @@ function of z, dy/dz = sigmoid'(z), and dy/dx = sigmoid'(z) (2x + 2).
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.activations import sigmoid, sigmoid_grad
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.toolkit.gradcheck import numerical_derivative
@@ -118,7 +119,7 @@ def publish(page):
 
     # The variant y = sigmoid(z): one path from z to y, two from x to z.
     z = z_of(xs, h)
-    page.value("variant_z", z, row=True, inputs=dx)
+    page.value("variant_z", z, digits=fmt.EXACT, row=True, inputs=dx)
     page.value("variant_dy_dz", sigmoid_grad(z), digits=6, row=True, inputs=dx)
     page.value("variant_dy_dx", variant_dy_dx(xs), digits=6, row=True, inputs=dx)
     page.mistake("variant_dy_dx_one_path", sigmoid_grad(z) * 2.0 * xs, of="variant_dy_dx", digits=6, row=True,
@@ -137,7 +138,7 @@ def publish(page):
     z_twin = z_of(twin, h_of(twin))
     if not np.isclose(z_of(mirror, h_of(mirror)), z_twin, rtol=1e-12, atol=0):  # the page prints z once
         raise ValueError(f"x = {twin} and x = {mirror} should give the same z")
-    page.value("z_twin", z_twin, inputs=("x_twin",))
+    page.value("z_twin", z_twin, digits=fmt.EXACT, inputs=("x_twin",))
     y_twin, y_mirror = y_of(h_of(twin)), y_of(h_of(mirror))
     page.value("y_twin", y_twin, digits=6, inputs=("x_twin",))
     page.value("y_mirror", y_mirror, digits=6, inputs=("x_twin",))
