@@ -40,6 +40,42 @@ def test_input_gradient_needs_both_paths():
     assert abs(path1 - truth) > 0.1 * abs(truth) and abs(path2 - truth) > 0.1 * abs(truth)
 
 
+def test_boxed_gradients_hold_for_any_activations():
+    # The page boxes each gradient in the submission's symbols, f_n' at unit n's pre-activation; sympy
+    # differentiates L for undefined functions f1, f2, f3, so the forms are checked for any activations.
+    x, y, w1, w2, w3, w4, b1, b2, b3 = sp.symbols("x y w1 w2 w3 w4 b1 b2 b3", real=True)
+    f1, f2, f3 = sp.Function("f1"), sp.Function("f2"), sp.Function("f3")
+    a1, a2 = w1 * x + b1, w2 * x + b2
+    h1, h2 = f1(a1), f2(a2)
+    a3 = w3 * h1 + w4 * h2 + b3
+    y_hat = f3(a3)
+    loss = (y_hat - y) ** 2
+    t = sp.Symbol("t")
+    d1, d2, d3 = (sp.Derivative(f(t), t).subs(t, a) for f, a in ((f1, a1), (f2, a2), (f3, a3)))
+    common = 2 * (y_hat - y) * d3
+    boxed = {w1: common * w3 * d1 * x, w2: common * w4 * d2 * x, w3: common * h1, w4: common * h2,
+             b1: common * w3 * d1, b2: common * w4 * d2, b3: common,
+             x: common * (w3 * d1 * w1 + w4 * d2 * w2)}
+    for variable, form in boxed.items():
+        assert sp.simplify((sp.diff(loss, variable) - form).doit()) == 0, variable
+
+
+def test_one_path_mistake_for_the_input_gradient():
+    # By sympy at the sample point: the path through h1 alone, 2(y_hat - y) f3' w3 f1' w1, against the total.
+    names = ("x", "y", "w1", "b1", "w2", "b2", "w3", "w4", "b3")
+    s = dict(zip(names, sp.symbols(names, real=True)))
+    h1 = sp.tanh(s["w1"] * s["x"] + s["b1"])
+    a3 = s["w3"] * h1 + s["w4"] * (1 / (1 + sp.exp(-(s["w2"] * s["x"] + s["b2"])))) + s["b3"]
+    y_hat = 1 / (1 + sp.exp(-a3))
+    point = {s[n]: network_gradients.INPUTS[n] for n in names}
+    one_path = (2 * (y_hat - s["y"]) * y_hat * (1 - y_hat) * s["w3"] * (1 - h1**2) * s["w1"]).subs(point)
+    total = sp.diff((y_hat - s["y"]) ** 2, s["x"]).subs(point)
+    page = published(network_gradients)
+    assert_allclose(page["dL_dx_one_path"], float(one_path), rtol=1e-12)
+    assert_allclose(page["dL_dx"], float(total), rtol=1e-12)
+    assert abs(page["dL_dx_one_path"] - page["dL_dx"]) > 0.1 * abs(page["dL_dx"])
+
+
 # --------------------------------------------------------------- question 2
 
 
@@ -72,6 +108,41 @@ def test_mirror_inputs_share_z_but_not_y():
     assert page["x_twin"] == 0.5 and page["x_mirror"] == -2.5
     assert_allclose(page["z_twin"], 9 / 4, rtol=1e-15)
     assert_allclose([page["y_twin"], page["y_mirror"]], [1 / (1 + np.exp(-2)), 1 / (1 + np.exp(4))], rtol=1e-14)
+
+
+def test_total_dz_dx_and_the_held_h_mistake_by_sympy():
+    # z = x^2 + h with h = 2x + 1: the total derivative substitutes h first; the mistake treats h as a constant.
+    x, h = sp.symbols("x h", real=True)
+    page = published(chain_rule)
+    xs = chain_rule.INPUTS["x_samples"]
+    total = [float(sp.diff(x**2 + (2 * x + 1), x).subs(x, x0)) for x0 in xs]
+    held = [float(sp.diff(x**2 + h, x).subs(x, x0)) for x0 in xs]
+    assert_allclose(page["dz_dx"], total, rtol=1e-15)
+    assert_allclose(page["dz_dx_one_path"], held, rtol=1e-15)
+    assert all(a != b for a, b in zip(page["dz_dx"], page["dz_dx_one_path"]))
+
+
+def test_variant_y_of_z_by_sympy():
+    # The arrows' reading y = sigmoid(z), z = x^2 + 2x + 1: dy/dz and dy/dx symbolically, and the held-h mistake.
+    x, z, h = sp.symbols("x z h", real=True)
+    sigma = lambda u: 1 / (1 + sp.exp(-u))  # noqa: E731
+    z_of_x = x**2 + 2 * x + 1
+    page = published(chain_rule)
+    xs = chain_rule.INPUTS["x_samples"]
+    zs = [float(z_of_x.subs(x, x0)) for x0 in xs]
+    assert_allclose(page["variant_z"], [(x0 + 1) ** 2 for x0 in xs], rtol=1e-15)
+    dy_dz = [float(sp.diff(sigma(z), z).subs(z, z0)) for z0 in zs]
+    dy_dx = [float(sp.diff(sigma(z_of_x), x).subs(x, x0)) for x0 in xs]
+    held = [float(sp.diff(sigma(x**2 + h), x).subs(h, 2 * x0 + 1).subs(x, x0)) for x0 in xs]
+    assert_allclose(page["variant_dy_dz"], dy_dz, rtol=1e-12)
+    assert_allclose(page["variant_dy_dx"], dy_dx, rtol=1e-12)
+    assert_allclose(page["variant_dy_dx_one_path"], held, rtol=1e-12)
+    assert all(abs(a - b) > 1e-3 for a, b in zip(page["variant_dy_dx"], page["variant_dy_dx_one_path"]))
+    table = np.array(page["variant_derivatives"])
+    assert_allclose(table[:, 0], zs, rtol=1e-15)
+    assert_allclose(table[:, [1, 2]], np.column_stack([dy_dz, dy_dz]), rtol=FD_RTOL)
+    assert_allclose(table[:, [3, 4]], np.column_stack([dy_dx, dy_dx]), rtol=FD_RTOL)
+    assert min(dy_dz) > 0  # under this reading too, the submitted dy/dz = 0 is wrong
 
 
 # --------------------------------------------------------------- question 3
@@ -142,6 +213,23 @@ def test_published_sizes_and_gradient_ratio_by_independent_routes():
     assert abs(page["raw_grad_ratio"] - page["raw_rms_ratio"]) > 0.2 * page["raw_rms_ratio"]
 
 
+def test_squared_size_ratio_and_the_mistakes_of_question_3():
+    page = published(target_scaling)
+    # By hand: the square of the published ratio, and the unsquared ratio as the mistake.
+    assert_allclose(page["raw_rms_ratio_squared"], page["raw_rms_ratio"] ** 2, rtol=1e-12)
+    assert_allclose(page["raw_rms_ratio_squared"], (page["income_rms"] / page["age_rms"]) ** 2, rtol=1e-12)
+    assert_allclose(page["raw_loss_ratio"], page["raw_rms_ratio_squared"], rtol=1e-2)
+    assert_allclose(page["loss_ratio_unsquared"], page["income_rms"] / page["age_rms"], rtol=1e-12)
+    assert page["raw_loss_ratio"] > 50 * page["loss_ratio_unsquared"]
+    # The inverse transform mu + s y', written out with the published statistics; the mistake skips it.
+    p_std = np.array(page["pred_std_units"])
+    assert_allclose(page["pred_original_units"],
+                    [page["income_mean"] + page["income_std"] * p_std[0], page["age_mean"] + page["age_std"] * p_std[1]],
+                    rtol=1e-12)
+    assert_allclose(page["pred_not_mapped_back"], p_std, rtol=1e-15)
+    assert np.abs(np.array(page["pred_original_units"]) - p_std).min() > 10
+
+
 # --------------------------------------------------------------- question 4
 
 
@@ -167,6 +255,21 @@ def test_scaled_sigmoid_stays_strictly_inside_the_interval():
     z = np.linspace(-30, 30, 601)
     assert (f(z) > a).all() and (f(z) < b).all()
     assert_allclose(f(0.0), (a + b) / 2)
+
+
+def test_range_of_the_scaled_sigmoid_and_the_scaled_by_b_mistake():
+    z, a, b = sp.symbols("z a b", real=True)
+    sigma = 1 / (1 + sp.exp(-z))
+    at = {a: output_activations.INPUTS["a"], b: output_activations.INPUTS["b"]}
+    right = [sp.limit((a + (b - a) * sigma).subs(at), z, -sp.oo), sp.limit((a + (b - a) * sigma).subs(at), z, sp.oo)]
+    wrong = [sp.limit((a + b * sigma).subs(at), z, -sp.oo), sp.limit((a + b * sigma).subs(at), z, sp.oo)]
+    page = published(output_activations)
+    assert page["range_c"] == [float(v) for v in right] == [-1.0, 2.0]
+    assert page["range_c_scaled_by_b"] == [float(v) for v in wrong] == [-1.0, 1.0]
+    # The scaled sigmoid's derivative, (b - a) sigma', never vanishes: sympy's derivative against the module's.
+    zs = np.linspace(-6, 6, 13)
+    deriv = sp.lambdify(z, sp.diff((a + (b - a) * sigma).subs(at), z))
+    assert_allclose(output_activations.scaled_sigmoid_grad(zs), deriv(zs), rtol=1e-12)
 
 
 # --------------------------------------------------------------- question 5
@@ -217,6 +320,34 @@ def test_layernorm_of_an_example_does_not_depend_on_the_batch():
     assert np.abs(small_batch_norm.batchnorm(X, 1e-5)[0] - small_batch_norm.batchnorm(other, 1e-5)[0]).max() > 0.1
     assert_allclose(ln(X, 0.0).mean(axis=1), 0, atol=1e-12)
     assert_allclose(ln(X, 0.0).var(axis=1), 1, rtol=1e-12)
+
+
+def test_biased_variance_spread_closed_form_by_sympy():
+    # For normal data, m s^2 / sigma^2 is chi-square with m - 1 degrees of freedom, whose variance is 2(m - 1).
+    from sympy.stats import ChiSquared, variance
+    m, sigma = sp.symbols("m sigma", positive=True)
+    for m0 in (2, 5, 16):
+        var_s2 = (sigma**2 / m) ** 2 * variance(ChiSquared("C", m0 - 1))
+        expected = sp.sqrt(var_s2.subs(m, m0))
+        assert sp.simplify(expected - sigma**2 * sp.sqrt(2 * (m0 - 1)) / m0) == 0
+
+
+def test_mean_spread_and_its_over_m_mistake_by_hand():
+    # sigma = 2 over m = 2, 4, ..., 128: sigma / sqrt(m) = sqrt(2), 1, sqrt(2)/2, ...; the mistake sigma / m = 1, 1/2, ...
+    page = published(small_batch_norm)
+    sizes = small_batch_norm.INPUTS["batch_sizes"]
+    assert_allclose(page["mean_spread_cf"], [2 / m**0.5 for m in sizes], rtol=1e-15)
+    assert page["mean_spread_over_m"] == [2 / m for m in sizes]
+    assert all(a > b for a, b in zip(page["mean_spread_cf"], page["mean_spread_over_m"]))
+
+
+def test_batchnorm_with_m_minus_one_mistake():
+    # Without epsilon, dividing by m - 1 scales every output by sqrt((m - 1) / m); epsilon (1e-5 against
+    # variances of order sigma^2 = 4) moves that by about 1e-6 relative.
+    page = published(small_batch_norm)
+    m = small_batch_norm.INPUTS["demo_batch"]
+    assert_allclose(page["bn_in_a_unbiased"], np.array(page["bn_in_a"]) * np.sqrt((m - 1) / m), rtol=1e-5)
+    assert np.abs(np.array(page["bn_in_a_unbiased"]) - page["bn_in_a"]).max() > 0.05
 
 
 # --------------------------------------------------------------- question 6
@@ -294,3 +425,11 @@ def test_same_seed_same_result_and_summary_statistics():
                     rtol=1e-12)
     again = published(randomness)["runs_table"]
     assert np.array_equal(np.array(again), runs)
+
+
+def test_reported_best_mistake_is_the_best_seed():
+    page = published(randomness)
+    accuracy = [row[2] for row in page["runs_table"]]
+    assert page["reported_best"] == max(accuracy)
+    assert_allclose(page["mean_all"], statistics.mean(accuracy), rtol=1e-12)
+    assert page["reported_best"] - page["mean_all"] > page["sem_all"]

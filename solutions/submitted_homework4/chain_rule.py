@@ -4,13 +4,21 @@ x is the only independent variable; h, z and y are functions of it. Partial deri
 local (one edge of the graph, other inputs of that node held fixed); total derivatives add
 every path. Since z = (x + 1)^2, x is not a function of z, and neither is y: dy/dz exists
 only along one branch x = -1 + s sqrt(z), s = sign(x + 1).
+
+Variant: the submission's arrows h -> z -> y suggest y = sigmoid(z) instead; then y is a
+function of z, dy/dz = sigmoid'(z), and dy/dx = sigmoid'(z) (2x + 2).
 """
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.activations import sigmoid, sigmoid_grad
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.toolkit.gradcheck import numerical_derivative
+
+# A central difference with step 1e-6 of a function of size up to 4 carries roundoff of about
+# eps |f| / h ~ 1e-9 absolute, which can differ between CPUs: its columns are keyed to that.
+FD_ATOL = 1e-9
 
 INPUTS = {
     "x_samples": [-2.0, -0.5, 0.5, 1.0],
@@ -46,6 +54,16 @@ def total_dy_dx(x):
 def dy_dz_on_branch(x):
     """Return dy/dz along the branch through x: (dy/dx) / (dz/dx) = sigmoid'(h) / (x + 1); x != -1."""
     return total_dy_dx(x) / total_dz_dx(x)
+
+
+def variant_y_of(z):
+    """Return y = sigmoid(z), the reading the arrows h -> z -> y suggest; dy/dz = sigmoid'(z)."""
+    return sigmoid(z)
+
+
+def variant_dy_dx(x):
+    """Return dy/dx = sigmoid'(z) dz/dx = sigmoid'((x + 1)^2) (2x + 2) when y = sigmoid(z)."""
+    return sigmoid_grad(z_of(x, h_of(x))) * total_dz_dx(x)
 
 
 def y_along_branch(z, sign):
@@ -84,10 +102,13 @@ def publish(page):
                                r"$dy/dx = 2\sigma'(h)$", "central diff."],
                [f"{x:g}" for x in xs],
                np.column_stack([h, z_of(xs, h), y_of(h), total_dz_dx(xs), num["dz/dx"], total_dy_dx(xs), num["dy/dx"]]),
-               digits=6, rtol=[1e-12, 1e-12, 1e-12, 1e-12, 1e-8, 1e-12, 1e-8], atol=[0, 0, 0, 0, 1e-12, 0, 1e-12],
+               digits=6, rtol=[1e-12, 1e-12, 1e-12, 1e-12, 1e-8, 1e-12, 1e-8], atol=[0, 0, 0, 0, FD_ATOL, 0, FD_ATOL],
                inputs=dx)
     page.value("partial_dz_dx", 2.0 * xs, row=True, inputs=dx)
     page.value("dy_dh", sigmoid_grad(h), digits=6, row=True, inputs=dx)
+    page.value("dz_dx", total_dz_dx(xs), row=True, inputs=dx)
+    page.mistake("dz_dx_one_path", 2.0 * xs, of="dz_dx", row=True, inputs=dx,
+                 why="held h fixed: kept only dz/dx at fixed h = 2x and dropped the path through h, dz/dh dh/dx = 2")
 
     signs = np.sign(xs + 1.0)
     branch_fd = np.array([numerical_derivative(lambda z, s=s: y_along_branch(z, s), z0)
@@ -96,6 +117,20 @@ def publish(page):
                [f"{x:g}" for x in xs], np.column_stack([signs, dy_dz_on_branch(xs), branch_fd, np.zeros_like(xs)]),
                digits=[0, 6, 6, 0], rtol=[0, 1e-12, 1e-7, 0], atol=[0, 0, 1e-12, 0], inputs=dx)
 
+    # The variant y = sigmoid(z): one path from z to y, two from x to z.
+    z = z_of(xs, h)
+    page.value("variant_z", z, digits=fmt.EXACT, row=True, inputs=dx)
+    page.value("variant_dy_dz", sigmoid_grad(z), digits=6, row=True, inputs=dx)
+    page.value("variant_dy_dx", variant_dy_dx(xs), digits=6, row=True, inputs=dx)
+    page.mistake("variant_dy_dx_one_path", sigmoid_grad(z) * 2.0 * xs, of="variant_dy_dx", digits=6, row=True,
+                 inputs=dx, why="held h fixed in z = x^2 + h: used dz/dx = 2x and dropped the path through h")
+    page.table("variant_derivatives", ["$x$", "$z$", r"$dy/dz = \sigma'(z)$", "central diff. in $z$",
+                                       r"$dy/dx = (2x+2)\,\sigma'(z)$", "central diff. in $x$"],
+               [f"{x:g}" for x in xs],
+               np.column_stack([z, sigmoid_grad(z), numerical_derivative(variant_y_of, z), variant_dy_dx(xs),
+                                numerical_derivative(lambda t: variant_y_of(z_of(t, h_of(t))), xs)]),
+               digits=6, rtol=[1e-12, 1e-12, 1e-8, 1e-12, 1e-8], atol=[0, 0, FD_ATOL, 0, FD_ATOL], inputs=dx)
+
     twin = INPUTS["x_twin"]
     mirror = -2.0 - twin
     page.input("x_twin", twin)
@@ -103,7 +138,7 @@ def publish(page):
     z_twin = z_of(twin, h_of(twin))
     if not np.isclose(z_of(mirror, h_of(mirror)), z_twin, rtol=1e-12, atol=0):  # the page prints z once
         raise ValueError(f"x = {twin} and x = {mirror} should give the same z")
-    page.value("z_twin", z_twin, inputs=("x_twin",))
+    page.value("z_twin", z_twin, digits=fmt.EXACT, inputs=("x_twin",))
     y_twin, y_mirror = y_of(h_of(twin)), y_of(h_of(mirror))
     page.value("y_twin", y_twin, digits=6, inputs=("x_twin",))
     page.value("y_mirror", y_mirror, digits=6, inputs=("x_twin",))

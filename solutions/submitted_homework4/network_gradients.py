@@ -1,8 +1,8 @@
 """Question 1: every gradient of L = (y_hat - y)^2 for a network with two hidden units.
 
 h1 = f1(w1 x + b1), h2 = f2(w2 x + b2), y_hat = f3(w3 h1 + w4 h2 + b3); all scalars.
-Chosen here: f1 = tanh, f2 = sigmoid, f3 = sigmoid (three different functions, so that
-each f' in a formula is visibly a different factor).
+The answers hold for any f1, f2, f3; only for the numbers are f1 = tanh and f2 = f3 = sigmoid
+chosen, so that each f' in a formula is a different number (at a different pre-activation).
 """
 
 import numpy as np
@@ -80,3 +80,5 @@ def publish(page):
     page.value("path1", path1, digits=6)
     page.value("path2", path2, digits=6)
     page.value("dL_dx", path1 + path2, digits=6)
+    page.mistake("dL_dx_one_path", path1, of="dL_dx", digits=6,
+                 why="kept only the path through h_1; x also feeds h_2, and the total derivative adds both paths")

@@ -36,6 +36,11 @@ def scaled_sigmoid_grad(z):
     return (B - A) * sigmoid_grad(z)
 
 
+def scaled_sigmoid_limits(low, high):
+    """Return [lim f, lim f] of low + (high - low) sigmoid(z) as z -> -inf and z -> +inf (sigmoid -> 0, 1)."""
+    return [low + (high - low) * 0.0, low + (high - low) * 1.0]
+
+
 SCALED = r"a + (b-a)\,\sigma(z)"
 SCALED_AT_B = r"a + (b-a)\,\sigma(z),\ t = b"  # the target at the bound, which the sigmoid never reaches
 
@@ -98,6 +103,9 @@ def publish(page):
                                  "output after descent", "final loss"],
                labels, rows, digits=[2, 2, 6, 6, 2], rtol=1e-9, atol=1e-15)
     page.value("relu_stuck_loss", final[r"\max(0, z)"]["loss"], rtol=1e-9)
+    page.value("range_c", scaled_sigmoid_limits(A, B), row=True, inputs=("a", "b"))
+    page.mistake("range_c_scaled_by_b", [A + B * 0.0, A + B * 1.0], of="range_c", row=True, inputs=("a", "b"),
+                 why="scaled the sigmoid by b instead of b - a: a + b sigmoid(z) runs over (a, a + b), not (a, b)")
     page.value("sigmoid_gap_at_b", B - final[SCALED_AT_B]["output"], digits=6, rtol=1e-6)
     grid = np.linspace(**INPUTS["z_grid"])
     page.figure("outputs_plot", plot_outputs(grid, A, B),

@@ -9,6 +9,7 @@ own features, so one example's output cannot depend on the others.
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.toolkit.layers import batchnorm_columns
 
@@ -91,6 +92,11 @@ def publish(page):
                                 r"$\sigma^2\sqrt{2(m-1)}/m$", r"mean of $x_0$'s output", r"std of $x_0$'s output"],
                [str(m) for m in sizes], table, digits=4, rtol=1e-9)
     page.value("x0_spread_m2", table[0, 5], rtol=1e-9)
+    mean_cf = closed_form_spread(sizes, sigma)[0]
+    page.value("mean_spread_cf", mean_cf, digits=fmt.EXACT, row=True, inputs=("sigma", "batch_sizes"))
+    page.mistake("mean_spread_over_m", sigma / np.asarray(sizes, dtype=float), of="mean_spread_cf", digits=fmt.EXACT, row=True,
+                 inputs=("sigma", "batch_sizes"),
+                 why="divided sigma by m instead of sqrt(m): the variances of independent draws add, their stds do not")
     page.figure("spread_plot", plot_spread(np.array(sizes), table, sigma),
                 alt=(f"Log-log plot over batch sizes {sizes[0]} to {sizes[-1]}: the measured std of the batch mean "
                      f"falls from {table[0, 0]:.3f} to {table[-1, 0]:.3f} on the line sigma/sqrt(m), the std of the batch "
@@ -108,6 +114,9 @@ def publish(page):
     page.value("example", batch_a[0], digits=4, row=True, rtol=1e-9)
     page.value("bn_in_a", batchnorm(batch_a, eps)[0], digits=4, row=True, rtol=1e-9)
     page.value("bn_in_b", batchnorm(batch_b, eps)[0], digits=4, row=True, rtol=1e-9)
+    unbiased = (batch_a[0] - batch_a.mean(axis=0)) / np.sqrt(batch_a.var(axis=0, ddof=1) + eps)
+    page.mistake("bn_in_a_unbiased", unbiased, of="bn_in_a", digits=4, row=True, rtol=1e-9,
+                 why="divided the batch variance by m - 1; batchnorm divides by m")
     page.value("bn_gap", np.abs(batchnorm(batch_a, eps)[0] - batchnorm(batch_b, eps)[0]).max(), rtol=1e-9)
     page.value("ln_in_a", layernorm(batch_a, eps)[0], digits=4, row=True, rtol=1e-9)
     page.value("ln_gap", np.abs(layernorm(batch_a, eps)[0] - layernorm(batch_b, eps)[0]).max(), atol=0)

@@ -86,6 +86,7 @@ def publish(page):
     page.value("income_rms", rms[0], digits=1)
     page.value("age_rms", rms[1], digits=2)
     page.value("raw_rms_ratio", rms[0] / rms[1], digits=1, rtol=1e-9)
+    page.value("raw_rms_ratio_squared", (rms[0] / rms[1]) ** 2, digits=0, rtol=1e-9)
 
     targets = transforms(Y, income_max, age_max)
     names, rows = [], []
@@ -97,6 +98,8 @@ def publish(page):
                                r"income's share of $\lVert\nabla_{W_1}\rVert$"],
                names, rows, digits=[4, 4, 6, 6], rtol=1e-9)
     page.value("raw_loss_ratio", rows[0, 0] / rows[0, 1], digits=0, rtol=1e-9)
+    page.mistake("loss_ratio_unsquared", rms[0] / rms[1], of="raw_loss_ratio", digits=1, rtol=1e-9,
+                 why="compared the targets' sizes, not their squares: a squared error grows as the square of the size")
     page.value("raw_age_loss_share", 1.0 - rows[0, 2], digits=6, rtol=1e-6)
     page.value("raw_age_grad_share", 1.0 - rows[0, 3], digits=6, rtol=1e-6)
     # The gradient ratio differs from the size ratio: each term reaches W1 through its own row of W2.
@@ -112,3 +115,5 @@ def publish(page):
     Y_hat_std, _ = predict(params, X[:1])
     page.value("pred_std_units", Y_hat_std[0], digits=4, row=True, rtol=1e-9)
     page.value("pred_original_units", inverse(Y_hat_std)[0], digits=2, row=True, rtol=1e-9)
+    page.mistake("pred_not_mapped_back", Y_hat_std[0], of="pred_original_units", digits=4, row=True, rtol=1e-9,
+                 why="read the network's standardized outputs as dollars and years, without the inverse transform")
