@@ -31,7 +31,7 @@ def test_unknown_name_names_page_and_name():
 
 def test_duplicate_name_names_module_and_name():
     page = page_with(mean=1.0)
-    with pytest.raises(SolutionError, match="demo.problem: the name 'mean' is published twice"):
+    with pytest.raises(SolutionError, match="solutions/demo/problem.py: the name 'mean' is published twice"):
         page.value("mean", 2.0)
 
 

@@ -154,7 +154,7 @@ def test_an_unknown_name_fails_the_build_naming_page_name_and_the_closest(projec
 
 def test_a_duplicate_name_fails_the_build_naming_it(project):
     edit(project / MODULE, '    page.value("std"', '    page.value("var", 0.0)\n    page.value("std"')
-    assert_build_fails(project, "labset.batchnorm: the name 'var' is published twice")
+    assert_build_fails(project, f"{MODULE}: the name 'var' is published twice")
 
 
 def test_a_value_never_shown_fails_the_build_naming_page_and_module(project):

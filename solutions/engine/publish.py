@@ -86,9 +86,9 @@ class Page:
 
     def _add(self, item):
         if not NAME.match(item.name):
-            raise SolutionError(f"{self.module}: {item.name!r} is not a valid name (letters, digits, _)")
+            raise SolutionError(f"{module_path(self.module)}: {item.name!r} is not a valid name (letters, digits, _)")
         if item.name in self.items:
-            raise SolutionError(f"{self.module}: the name {item.name!r} is published twice")
+            raise SolutionError(f"{module_path(self.module)}: the name {item.name!r} is published twice")
         self.items[item.name] = item
 
     def _entry(self, kind, value, inputs, rtol, atol, statement=False, **extra):
@@ -97,7 +97,7 @@ class Page:
         elif isinstance(inputs, (list, tuple)) and all(isinstance(name, str) for name in inputs):
             missing = [name for name in inputs if name not in self.inputs]
             if missing:
-                raise SolutionError(f"{self.module}: inputs {missing} are not in its INPUTS")
+                raise SolutionError(f"{module_path(self.module)}: inputs {missing} are not in its INPUTS")
             inputs = {name: self.inputs[name] for name in inputs}
         return {
             "kind": kind,
@@ -133,7 +133,7 @@ class Page:
         attempt matches it can be told what went wrong. Shown inside a solution, never in a statement.
         """
         if not isinstance(why, str) or not why.strip():
-            raise SolutionError(f"{self.module}: mistake {name!r} needs why=, one line saying what was done wrong")
+            raise SolutionError(f"{module_path(self.module)}: mistake {name!r} needs why=, one line saying what was done wrong")
         entry = self._entry("mistake", x, inputs, rtol, atol, of=f"{self.module}.{of}", why=" ".join(why.split()))
         self._add(Item(name, fmt.latex(x, digits, row), entry))
 
@@ -153,7 +153,7 @@ class Page:
 
         rows = np.asarray(rows, dtype=float)
         if rows.ndim != 2 or rows.shape != (len(labels), len(columns) - 1):
-            raise SolutionError(f"{self.module}: table {name!r} has {rows.shape} cells for "
+            raise SolutionError(f"{module_path(self.module)}: table {name!r} has {rows.shape} cells for "
                                 f"{len(labels)} labels and {len(columns)} columns")
         digit_list = digits if isinstance(digits, (list, tuple)) else [digits] * rows.shape[1]
         cells = [[f"${label}$"] + [f"${fmt.latex(x, d) if d == fmt.EXACT else fmt.number(x, d)}$" for x, d in zip(row, digit_list)]
@@ -184,7 +184,7 @@ class Page:
         from solutions.toolkit.figures import dark_variant, to_svg  # matplotlib: imported only to draw
 
         if not alt.strip() or not caption.strip():
-            raise SolutionError(f"{self.module}: figure {name!r} needs alt text and a caption")
+            raise SolutionError(f"{module_path(self.module)}: figure {name!r} needs alt text and a caption")
         page = PurePosixPath(self.src_uri)
         folder = f"figures/{page.stem}"
         uri = str(page.parent / folder) if str(page.parent) != "." else folder
