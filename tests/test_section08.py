@@ -46,6 +46,34 @@ def test_chain_rule_totals_match_central_differences_of_v():
     assert_allclose(published(chain_rule_warm_up)["totals"], numeric, rtol=FD_RTOL)
 
 
+def test_boxed_closed_forms_are_sympys_derivatives():
+    # The page's boxed totals, typed here from the page, against sympy's derivative of v written out.
+    d = (W + X + Y) ** 2 - (X - Y - Z) ** 2  # a - b
+    boxed = {C: d**2, W: 4 * C * d * (W + X + Y), X: 4 * C * d * (W + 2 * Y + Z),
+             Y: 4 * C * d * (W + 2 * X - Z), Z: 4 * C * d * (X - Y - Z)}
+    module = chain_rule_warm_up.closed_form_totals({s.name: s for s in (C, W, X, Y, Z)})
+    for s, form in boxed.items():
+        assert sp.expand(form - sp.diff(V, s)) == 0, s
+        assert sp.expand(module[s.name] - form) == 0, s
+    assert sp.expand(d - (W + 2 * Y + Z) * (W + 2 * X - Z)) == 0  # the factored a - b the page states
+
+
+def test_exact_totals_by_hand():
+    # a - b = -9/4, c = 1/2: dv/dc = 81/16; 4c(a - b) = -9/2 times (w + x + y, w + 2y + z, w + 2x - z, x - y - z)
+    # = (2, -1/2, 9/2, 5/2) gives -9, 9/4, -81/4, -45/4.
+    assert published(chain_rule_warm_up)["totals_exact"] == [81 / 16, -9, 9 / 4, -81 / 4, -45 / 4]
+
+
+def test_one_path_mistake_by_hand():
+    # Only dv/da da/dx = 2c(a - b) 2(w + x + y) = -9/4 * 4 = -9 for both x and y; c, w, z are unaffected.
+    page = published(chain_rule_warm_up)
+    wrong = page["totals_one_path_mistake"]
+    assert wrong == [81 / 16, -9, -9, -9, -45 / 4]
+    assert wrong[2] != page["totals_exact"][2] and wrong[3] != page["totals_exact"][3]
+    x_only_through_a = sp.diff(C * ((W + X + Y) ** 2 - sp.Symbol("b")) ** 2, X).subs(sp.Symbol("b"), (X - Y - Z) ** 2)
+    assert float(x_only_through_a.subs(point_1())) == wrong[2]
+
+
 def test_local_partials_match_sympy_of_each_node():
     a, b = sp.symbols("a b")
     nodes = {"a": (W + X + Y) ** 2, "b": (X - Y - Z) ** 2, "v": C * (a - b) ** 2}
@@ -146,6 +174,21 @@ def test_hidden_weight_gradient_is_the_outer_product_by_hand():
     assert_allclose(forward_backward.closed_forms(**I)["W0"], rows, rtol=1e-12)
 
 
+def test_forward_backward_mistakes_by_hand():
+    I = forward_backward.INPUTS
+    x, W0, b0, W1 = (np.asarray(I[k], float) for k in ("x", "W0", "b0", "W1"))
+    page = published(forward_backward)
+    # A sigmoid on the output: 1 / (1 + exp(-(W1 z + b1))), with z by hand.
+    z = 1 / (1 + np.exp(-(W0 @ x + b0)))
+    y_sigmoid = 1 / (1 + np.exp(-(W1[0] @ z + I["b1"])))
+    assert_allclose(page["y_output_sigmoid_mistake"], y_sigmoid, rtol=1e-14)
+    assert abs(page["y_output_sigmoid_mistake"] - page["y"]) > 0.1
+    # No sigmoid slope: entry (i, j) is W1_i x_j.
+    no_slope = [[W1[0, i] * x[j] for j in range(2)] for i in range(4)]
+    assert_allclose(page["dy_dW0_no_slope_mistake"], no_slope, rtol=0)
+    assert np.min(np.abs(np.array(no_slope) - page["dy_dW0"])) > 0.1
+
+
 # --------------------------------------------------------------- problem 2, second part
 
 def test_zero_init_forward_and_gradients_by_hand():
@@ -153,6 +196,13 @@ def test_zero_init_forward_and_gradients_by_hand():
     assert page["z_zero"] == [0.5] * 4 and page["y_zero"] == 0
     assert page["dy_dW1_zero"] == [[0.5] * 4] and page["dy_db1_zero"] == 1
     assert np.all(np.array(page["dy_dW0_zero"]) == 0) and page["dy_db0_zero"] == [0.0] * 4
+
+
+def test_zero_init_mistakes_by_hand():
+    # sigma(0) taken as 0 gives z = 0; "every gradient vanishes" gives dy/dW1 = 0, where z^T = 1/2 is right.
+    page = published(zero_initialization)
+    assert page["z_zero_mistake"] == [0.0] * 4 and page["z_zero_mistake"] != page["z_zero"]
+    assert page["dy_dW1_zero_mistake"] == [[0.0] * 4] and page["dy_dW1_zero"] == [[0.5] * 4]
 
 
 def test_constant_init_gradients_by_hand():
@@ -274,6 +324,18 @@ def test_matrix_input_loss_gradient_matches_central_differences():
     grad = np.array(published(jacobian_chain_rule)["dL_dW"])
     assert grad.shape == (3, 2)
     assert_allclose(grad, numerical_gradient(loss, W), rtol=FD_RTOL, atol=1e-10)
+
+
+def test_fold_mistake_puts_the_right_numbers_in_the_wrong_places():
+    # By hand: the right gradient ((G - tau) * sigma'(W u)) u^T, flattened column by column, then read row by row.
+    W, u, target = (np.array(jacobian_chain_rule.INPUTS[k]) for k in ("W", "u", "target"))
+    G = 1 / (1 + np.exp(-(W @ u)))
+    right = np.outer((G - target) * G * (1 - G), u)
+    wrong_by_hand = np.array([[right[0, 0], right[1, 0]], [right[2, 0], right[0, 1]], [right[1, 1], right[2, 1]]])
+    page = published(jacobian_chain_rule)
+    assert_allclose(page["dL_dW_fold_mistake"], wrong_by_hand, rtol=1e-12)
+    assert_allclose(np.sort(np.ravel(page["dL_dW_fold_mistake"])), np.sort(right.ravel()), rtol=1e-12)
+    assert not np.allclose(page["dL_dW_fold_mistake"], page["dL_dW"])
 
 
 def test_runs_figure_shows_one_curve_for_zero_init_and_four_for_random(runs):

@@ -7,6 +7,7 @@ totals and the figure are all derived from that description.
 import numpy as np
 import sympy as sp
 
+from solutions.toolkit import fmt
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.toolkit.gradcheck import numerical_derivative
 
@@ -54,6 +55,25 @@ def local_partials(values):
     return {("w", "a"): 2 * s, ("x", "a"): 2 * s, ("y", "a"): 2 * s,
             ("x", "b"): 2 * r, ("y", "b"): -2 * r, ("z", "b"): -2 * r,
             ("a", "v"): 2 * values["c"] * d, ("b", "v"): -2 * values["c"] * d, ("c", "v"): d**2}
+
+
+def closed_form_totals(inputs):
+    """Return {input: dv/d input} from the boxed closed forms, in the inputs alone (floats or sympy symbols).
+
+    With s = w + x + y, r = x - y - z and a - b = s^2 - r^2: x and y each add the a-path 2c(a - b) 2s
+    and the b-path -2c(a - b) (+-2r), which combine into w + 2y + z and w + 2x - z.
+    """
+    c, w, x, y, z = (inputs[n] for n in ("c", "w", "x", "y", "z"))
+    s, r = w + x + y, x - y - z
+    d = s**2 - r**2  # a - b
+    return {"c": d**2, "w": 4 * c * d * s, "x": 4 * c * d * (w + 2 * y + z),
+            "y": 4 * c * d * (w + 2 * x - z), "z": 4 * c * d * r}
+
+
+def one_path_totals(inputs):
+    """Return the totals with the path through b dropped for x and y (a typical slip): both become 4c(a - b)(w + x + y)."""
+    right = closed_form_totals(inputs)
+    return {**right, "x": right["w"], "y": right["w"]}
 
 
 def paths(source, target):
@@ -185,3 +205,9 @@ def publish(page):
                [[total, numeric_total(inputs, n), sym_total[n]] for n, total in zip(INPUT_NODES, totals)],
                digits=[6, 6, 6], rtol=[1e-12, 1e-8, 1e-12], atol=[0, 1e-12, 0])
     page.value("totals", totals, row=True)
+    # The same derivatives from the boxed closed forms: binary fractions here, shown exactly.
+    closed = closed_form_totals(inputs)
+    page.value("totals_exact", [closed[n] for n in INPUT_NODES], digits=fmt.EXACT, row=True)
+    wrong = one_path_totals(inputs)
+    page.mistake("totals_one_path_mistake", [wrong[n] for n in INPUT_NODES], of="totals_exact", digits=fmt.EXACT,
+                 row=True, why="kept only the path through a for x and y, dropping the b-term of the chain rule")

@@ -6,7 +6,7 @@ is a scalar, each derivative dy/dP has the shape of P.
 
 import numpy as np
 
-from solutions.toolkit.activations import sigmoid_grad
+from solutions.toolkit.activations import sigmoid, sigmoid_grad
 from solutions.toolkit.gradcheck import check_gradients
 from solutions.toolkit.layers import affine_backward, affine_forward, sigmoid_backward, sigmoid_forward
 
@@ -58,6 +58,8 @@ def publish(page):
     page.value("pre_activation", pre)
     page.value("z", z)
     page.value("y", y)
+    page.mistake("y_output_sigmoid_mistake", float(sigmoid(y)), of="y",
+                 why="applied the sigmoid to the output too; the output unit has no activation")
     grads = backward(caches)
     page.value("dy_dW1", grads["W1"])
     page.value("dy_db1", grads["b1"])
@@ -65,6 +67,9 @@ def publish(page):
     page.value("sigmoid_slope", sigmoid_grad(pre))
     page.value("dy_dW0", grads["W0"])
     page.value("dy_db0", grads["b0"])
+    # Backpropagating W1^T straight to W0, as if the hidden layer were linear.
+    page.mistake("dy_dW0_no_slope_mistake", np.outer(np.asarray(INPUTS["W1"], float)[0], INPUTS["x"]), of="dy_dW0",
+                 why="left out the sigmoid's slope z(1 - z): W1^T x^T instead of (W1^T * z(1 - z)) x^T")
     formulas = closed_forms(**point)
     gap = max(float(np.max(np.abs(np.asarray(formulas[k]) - grads[k]))) for k in grads)
     page.value("formula_gap", gap, digits=2, atol=1e-15)

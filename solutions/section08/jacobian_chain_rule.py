@@ -149,5 +149,9 @@ def publish(page):
                inputs=("W", "u"), **GAP)
     grad = loss_c_gradient(W, u, target)
     page.value("dL_dW", grad, inputs=("W", "u", "target"))
+    # Flattened column by column (vec) but folded back row by row: the same pq numbers in the wrong places.
+    row = (G(W, u) - target) @ J_vec
+    page.mistake("dL_dW_fold_mistake", row.reshape(W.shape), of="dL_dW", inputs=("W", "u", "target"),
+                 why="folded the vec-ordered gradient back into p x q row by row instead of column by column")
     page.value("gap_loss", max_gap(grad, numerical_gradient(lambda M: loss_c(M, u, target), W)), digits=2,
                inputs=("W", "u", "target"), **GAP)

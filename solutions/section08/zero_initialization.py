@@ -7,6 +7,7 @@ by full-batch gradient descent.
 
 import numpy as np
 
+from solutions.toolkit import fmt
 from solutions.toolkit.activations import sigmoid
 from solutions.toolkit.figures import COLORS, new_figure
 from solutions.section08.forward_backward import backward, forward
@@ -153,10 +154,16 @@ def publish(page):
         y, z, caches = forward(x, **constant_params(value, d, h))
         grads = backward(caches)
         point = ("x", "d", "h") if prefix == "zero" else ("x", "d", "h", "constant")
-        page.value(f"z_{prefix}", z, inputs=point)
-        page.value(f"y_{prefix}", y, inputs=point)
+        digits = fmt.EXACT if prefix == "zero" else fmt.DIGITS  # from zero every value is 0, 1/2 or 1: shown exactly
+        page.value(f"z_{prefix}", z, inputs=point, digits=digits)
+        page.value(f"y_{prefix}", y, inputs=point, digits=digits)
         for param in ("W1", "b1", "W0", "b0"):
-            page.value(f"dy_d{param}_{prefix}", grads[param], inputs=point)
+            page.value(f"dy_d{param}_{prefix}", grads[param], inputs=point, digits=digits)
+    # Typical slips at zero: sigma(0) taken as 0, and "every gradient is zero" (only the hidden layer's are).
+    page.mistake("z_zero_mistake", np.zeros(h), of="z_zero", inputs=("x", "d", "h"),
+                 why="took sigma(0) = 0 instead of 1/2")
+    page.mistake("dy_dW1_zero_mistake", np.zeros((1, h)), of="dy_dW1_zero", inputs=("x", "d", "h"),
+                 why="concluded that every gradient vanishes from zero; the output weights get z^T = 1/2, only the hidden layer's vanish")
 
     # (c): training from zero, from a constant, and from a random start.
     X, t, runs = run(INPUTS)
