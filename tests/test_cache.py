@@ -37,7 +37,7 @@ def page_modules(root=ROOT):
     """Return every module named in a page's front matter, read from docs/ independently of the engine."""
     found = set()
     for path in (root / "docs").rglob("*.md"):
-        match = re.match(r"---\n(?:.*\n)*?solution:\s*(\S+)\n(?:.*\n)*?---\n", path.read_text(encoding="utf-8"))
+        match = re.match(r"---\n(?:(?!---\n).*\n)*?solution:\s*(\S+)\n", path.read_text(encoding="utf-8"))
         if match:
             found.add(match.group(1))
     return found

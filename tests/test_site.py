@@ -249,3 +249,10 @@ def test_serve_shows_an_edited_module_after_exactly_one_rebuild(project, tmp_pat
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_no_heading_holds_math_which_the_table_of_contents_would_show_raw(built_site):
+    for html in built_site.rglob("*.html"):
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        for link in soup.select("nav.md-nav--secondary a"):
+            assert "\\(" not in link.get_text() and "$" not in link.get_text(), f"{html.relative_to(built_site)}: {link.get_text()!r}"
