@@ -182,9 +182,9 @@
     var size = shape.reduce(function (a, b) { return a * b; }, 1);
     if (all.length !== size) return null;
     var lengths = rows.map(function (row) { return row.length; });
-    var ones = lengths.every(function (n) { return n === 1; }) && lengths.length === size;
+    var column = shape.length === 1 && lengths.length === size && lengths.every(function (n) { return n === 1; });
     var matrix = shape.length === 2 && lengths.length === shape[0] && lengths.every(function (n) { return n === shape[1]; });
-    return rows.length === 1 || ones || matrix ? all : null;
+    return rows.length === 1 || column || matrix ? all : null;
   }
 
   function place(index, shape) {

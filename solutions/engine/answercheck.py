@@ -281,7 +281,8 @@ def _arrange(rows, shape):
     if len(flat) != size:
         return None
     lengths = [len(row) for row in rows]
-    if len(rows) == 1 or lengths == [1] * size or (len(shape) == 2 and lengths == [shape[1]] * shape[0]):
+    column = len(shape) == 1 and lengths == [1] * size  # a vector may be typed as a column
+    if len(rows) == 1 or column or (len(shape) == 2 and lengths == [shape[1]] * shape[0]):
         return flat
     return None
 
