@@ -84,7 +84,7 @@ def attempts(answer):
     tries.append(("garbage", GARBAGE, "invalid", "Cannot read this"))
     if flat[1:]:
         fewer = ", ".join(answercheck.typed(x) for x in flat[:-1])
-        tries.append(("one entry too few", fewer, "invalid", f"got {len(flat) - 1} numbers"))
+        tries.append(("one entry too few", fewer, "invalid", f"got {len(flat) - 1} number"))
     return tries
 
 

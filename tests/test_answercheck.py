@@ -154,6 +154,18 @@ def test_each_box_stands_before_the_outermost_solution_where_its_value_first_app
     assert "Compute c.\n\n    <div" in markdown
 
 
+def test_an_indented_box_is_not_left_inside_a_paragraph():
+    import markdown
+
+    catalog = demo_catalog()
+    text = answercheck.with_boxes(catalog, "demo/problem.md", body())
+    html = answercheck.unwrapped(markdown.markdown(text, extensions=["admonition", "pymdownx.details"]))
+    soup = BeautifulSoup(html, "html.parser")
+    boxes = soup.select(".answer-box")
+    assert len(boxes) == 3 and all(box.parent.name != "p" for box in boxes)
+    assert boxes[2].find_next_sibling().name == "details"
+
+
 def test_the_page_data_holds_only_its_asked_ids_with_mistakes_and_old_values():
     erratum = Erratum(1, "2026-11-20", "demo.problem", "was wrong", (Change("demo.problem.c", 0.75, 0.5),
                                                                      Change("demo.problem.shown", 3, 2)))

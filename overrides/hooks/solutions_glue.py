@@ -124,3 +124,9 @@ def on_page_markdown(markdown, page, config, files):
     from solutions.engine import sets
 
     return sets.published_markdown(_catalog, page.file.src_uri, markdown, _blob_url(config))
+
+
+def on_page_content(html, page, config, files):
+    from solutions.engine import answercheck
+
+    return answercheck.unwrapped(html)

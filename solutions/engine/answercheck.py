@@ -519,6 +519,15 @@ def with_boxes(catalog, src_uri, markdown):
     return f'{body}\n\n<script type="application/json" id="answer-data">{_script_json(data)}</script>\n'
 
 
+WRAPPED_BOX = re.compile(r'<p>(<div class="answer-box" [^>]*></div>)</p>')
+
+
+def unwrapped(html_text):
+    """Return a page's HTML with each box out of the paragraph Markdown wraps it in when it is indented
+    (inside an admonition or a list, raw HTML is read as inline)."""
+    return WRAPPED_BOX.sub(r"\1", html_text)
+
+
 def set_ids(catalog, folder):
     """Return the ids asked for on the released problem pages in a set's folder, in nav order."""
     order = {src: number for number, src in enumerate(catalog.order)}
