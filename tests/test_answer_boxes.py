@@ -153,7 +153,7 @@ def test_every_box_judges_values_from_the_published_key(browser, base_url, site_
     assert not failures, "\n".join(failures[:20])
     origin = "{0.scheme}://{0.netloc}/".format(urlsplit(base_url))
     assert not [url for url in requests if not url.startswith((origin, "data:"))]
-    assert checked >= 6 * sum(len(boxes) for boxes in site_boxes.values())
+    assert checked >= 4 * sum(len(boxes) for boxes in site_boxes.values())  # at least value, 3 figures, off, garbage
 
 
 def test_keyboard_alone_reaches_the_check_button(browser, base_url, site_boxes, published):
