@@ -115,7 +115,7 @@ def _blob_url(config):
 
 def on_files(files, config):
     global _answers
-    from solutions.engine import answerkey, sets
+    from solutions.engine import answercheck, answerkey, sets
 
     for uri, svg in _catalog.figures():
         files.append(File.generated(config, uri, content=svg))
@@ -125,6 +125,9 @@ def on_files(files, config):
     files.append(File.generated(config, "answers.json", content=_answers[2]))
     for uri, markdown in sets.handouts(_catalog, _blob_url(config)).items():
         files.append(File.generated(config, uri, content=markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+    # How typed answers are checked: linked from every answer box, not in the nav.
+    files.append(File.generated(config, answercheck.HELP_URI, content=answercheck.help_page(),
+                                inclusion=InclusionLevel.NOT_IN_NAV))
     return files
 
 
@@ -132,3 +135,9 @@ def on_page_markdown(markdown, page, config, files):
     from solutions.engine import sets
 
     return sets.published_markdown(_catalog, page.file.src_uri, markdown, _blob_url(config))
+
+
+def on_page_content(html, page, config, files):
+    from solutions.engine import answercheck
+
+    return answercheck.unwrapped(html)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.meta import get_data
 
-from solutions.engine import errata, files, sets
+from solutions.engine import answercheck, errata, files, sets
 from solutions.engine.publish import PACKAGE_DIR, Catalog, SolutionError, module_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,8 @@ def compute(docs_dir=DOCS, results=None):
     Raises SolutionError naming the module or page at fault: a module that fails, a page
     using a name its module does not publish, a published name that no page shows, a set
     without its metadata, a gradient table whose check fails, an unreleased set whose
-    statement shows an answer, or a malformed errata register.
+    statement shows an answer, a malformed errata register, or an `ask:` that cannot get
+    an answer box.
     """
     pages = read_pages(docs_dir)
     typed = sets.typed_numbers(pages)
@@ -69,6 +70,7 @@ def compute(docs_dir=DOCS, results=None):
     catalog.site["errata"] = sets.errata_page(catalog)
     catalog.check(pages)
     sets.withhold_unreleased(catalog)
+    answercheck.check(catalog)
     return catalog
 
 

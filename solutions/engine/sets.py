@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from mkdocs.utils.meta import get_data
 
-from solutions.engine import errata
+from solutions.engine import answercheck, errata
 from solutions.toolkit import fmt
 from solutions.engine.publish import PACKAGE, PACKAGE_DIR, SolutionError, in_statement, module_path, page_url
 
@@ -171,15 +171,19 @@ def withhold_unreleased(catalog):
 def published_markdown(catalog, src_uri, markdown, blob_url, handout=False):
     """Return a page's markdown (without front matter) as the site publishes it.
 
-    Placeholders are filled; a problem's page gets its provenance line and, if it was
-    corrected, a line linking its errata; the page of a set not yet released keeps only its
-    statement. handout: for the set's handout (no link to the handout, nor to the errata).
+    Placeholders are filled; a problem's page gets its provenance line, the answer boxes its
+    front matter asks for (answercheck) and, if it was corrected, a line linking its errata; a
+    set's index page gets its progress line; the page of a set not yet released keeps only its
+    statement. handout: for the set's handout (no link to the handout, nor to the errata, no boxes).
     """
     page = catalog.pages.get(src_uri)
     if page is None:
-        return catalog.render(src_uri, markdown, {})
+        markdown = catalog.render(src_uri, markdown, {})
+        return markdown if handout else answercheck.with_progress(catalog, src_uri, markdown)
     if not released(catalog, src_uri):
         markdown = statement_only(markdown)
+    elif not handout:
+        markdown = answercheck.with_boxes(catalog, src_uri, markdown)  # before the solutions they stand before
     markdown = with_provenance(catalog.render(src_uri, markdown, {}), page.module, blob_url,
                                None if handout else src_uri)
     if not released(catalog, src_uri):
