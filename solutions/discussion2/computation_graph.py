@@ -48,34 +48,26 @@ class Node:
     tex: str = ""  # LaTeX symbol
 
 
-WORKSHEET = (
-    Node("x", "input", tex="x"),
-    Node("W1", "parameter", tex="W_1"),
-    Node("b1", "parameter", tex="b_1"),
-    Node("z1", "affine", ("W1", "x", "b1"), "z_1"),
-    Node("h", "sigmoid", ("z1",), "h"),
-    Node("W2", "parameter", tex="W_2"),
-    Node("b2", "parameter", tex="b_2"),
-    Node("u", "affine", ("W2", "h", "b2"), "u"),
-    Node("z2", "add", ("u", "x"), "z_2"),  # the skip connection: x joins again here
-    Node("yhat", "sigmoid", ("z2",), r"\hat y"),
-    Node("y", "label", tex="y"),
-    Node("J", "bce", ("yhat", "y"), "J"),
-)
-VARIANT = (  # the same graph with a ReLU hidden layer
-    Node("x", "input", tex="x"),
-    Node("W1", "parameter", tex="W_1"),
-    Node("b1", "parameter", tex="b_1"),
-    Node("z1", "affine", ("W1", "x", "b1"), "z_1"),
-    Node("h", "relu", ("z1",), "h"),
-    Node("W2", "parameter", tex="W_2"),
-    Node("b2", "parameter", tex="b_2"),
-    Node("u", "affine", ("W2", "h", "b2"), "u"),
-    Node("z2", "add", ("u", "x"), "z_2"),  # the skip connection: x joins again here
-    Node("yhat", "sigmoid", ("z2",), r"\hat y"),
-    Node("y", "label", tex="y"),
-    Node("J", "bce", ("yhat", "y"), "J"),
-)
+def graph(hidden):
+    """Return the worksheet's graph with the given hidden nonlinearity (a key of OPS)."""
+    return (
+        Node("x", "input", tex="x"),
+        Node("W1", "parameter", tex="W_1"),
+        Node("b1", "parameter", tex="b_1"),
+        Node("z1", "affine", ("W1", "x", "b1"), "z_1"),
+        Node("h", hidden, ("z1",), "h"),
+        Node("W2", "parameter", tex="W_2"),
+        Node("b2", "parameter", tex="b_2"),
+        Node("u", "affine", ("W2", "h", "b2"), "u"),
+        Node("z2", "add", ("u", "x"), "z_2"),  # the skip connection: x joins again here
+        Node("yhat", "sigmoid", ("z2",), r"\hat y"),
+        Node("y", "label", tex="y"),
+        Node("J", "bce", ("yhat", "y"), "J"),
+    )
+
+
+WORKSHEET = graph("sigmoid")  # as the worksheet poses it
+VARIANT = graph("relu")  # the same graph with a ReLU hidden layer
 
 
 @dataclass(frozen=True)
