@@ -88,7 +88,7 @@ def lab_project(destination):
     key_path = project / "solutions" / "answers.json"
     key = answerkey.load(key_path)
     module = f"{LAB_SET}.batchnorm"
-    key.update(scaffold.entries(module, (LAB / LAB_SET / "batchnorm.py").read_text(encoding="utf-8"),
+    key.update(scaffold.key_entries(module, (LAB / LAB_SET / "batchnorm.py").read_text(encoding="utf-8"),
                                  f"{LAB_FOLDER}/batchnorm.md"))
     key_path.write_text(answerkey.dumps(key), encoding="utf-8")
     (project / "solutions" / "errata.yml").write_text(errata.dumps([]), encoding="utf-8")

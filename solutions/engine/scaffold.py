@@ -301,14 +301,14 @@ def new(root, set_name, problems, title=None, course=None, source=None):
     key_path = layout.root / PACKAGE / "answers.json"
     key = answerkey.load(key_path)
     for problem in problems:
-        key.update(entries(f"{set_name}.{problem}", contents[layout.module(set_name, problem)],
+        key.update(key_entries(f"{set_name}.{problem}", contents[layout.module(set_name, problem)],
                             pages[problem].relative_to(layout.docs).as_posix()))
     contents[key_path] = answerkey.dumps(key)
     files.write_together(contents)  # every file, or (on a failure) none
     return sorted(layout.relative(path) for path in contents)
 
 
-def entries(module, source, src_uri):
+def key_entries(module, source, src_uri):
     """Return the answer-key entries of a module not yet written, from its source: what regenerate will find."""
     namespace = {"__name__": f"{PACKAGE}.{module}"}
     exec(compile(source, f"{PACKAGE}/{module.replace('.', '/')}.py", "exec"), namespace)
