@@ -178,7 +178,7 @@ def test_a_figure_placed_inside_math_fails_naming_page_and_name(project):
 def test_a_decimal_typed_in_docs_fails_the_build_listing_every_hit(project):
     edit(project / PAGE, "Run batch normalization", "Run (mean 5.25) batch normalization")
     (project / "docs/index.md").write_text((project / "docs/index.md").read_text() + "\nAbout 0.5 of it.\n")
-    assert_build_fails(project, "decimal numbers typed by hand in docs/", f"{PAGE}:10:", "docs/index.md:")
+    assert_build_fails(project, "decimal numbers typed by hand in docs/", f"{PAGE}:9:", "docs/index.md:")
 
 
 def test_a_gradient_check_that_fails_names_page_and_both_values(project):
