@@ -124,3 +124,32 @@ def built_site(tmp_path_factory):
     result = build(ROOT, site)
     assert result.returncode == 0, result.stderr
     return site
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site):
+    """The built site's address on 127.0.0.1, under the site's sub-path (served by tests.test_browser's handler)."""
+    import http.server
+    import threading
+
+    from tests.test_browser import SubPathHandler
+
+    handler = type("Handler", (SubPathHandler,), {"prefix": site_prefix()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(handler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{site_prefix()}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session, shared by every browser test file (Playwright allows one per process)."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS, playwright_api
+
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from solutions.engine import answercheck
 from tests.conftest import ROOT
-from tests.test_browser import base_url, browser, site_pages  # noqa: F401 (fixtures, shared with the browser suite)
+from tests.test_browser import site_pages
 
 CASES = json.loads((ROOT / "tests" / "answer_cases.json").read_text(encoding="utf-8"))
 GARBAGE = "the answer is (1"

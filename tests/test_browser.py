@@ -7,11 +7,9 @@ Screenshots of one page per set, in both palettes and at phone width, are writte
 build-output/screenshots/ for a person to look at.
 """
 
-import functools
 import http.server
 import os
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,25 +50,7 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(built_site):
-    """The built site's address on 127.0.0.1, under the site's sub-path."""
-    handler = type("Handler", (SubPathHandler,), {"prefix": site_prefix()})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(handler, directory=str(built_site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{site_prefix()}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+# base_url and browser are fixtures of conftest.py: one server and one Chromium for every browser test file.
 
 
 def site_pages(site):

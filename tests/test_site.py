@@ -34,18 +34,19 @@ def test_every_value_appears_as_formatted_on_its_page(built_site):
         text = page_text(built_site, page_url(src))
         for name, item in page.items.items():
             assert re.search(r"\{\{\s*" + name + r"\s*\}\}", source), f"{src} never places {name}"
-            if item.entry is None:
-                continue
+            if item.entry is None or f"{page.module}.{name}" in catalog.withheld:
+                continue  # a figure, or a solution of a set not yet released
             pieces = INLINE_MATH.findall(item.markdown) if item.entry["kind"] == "table" else [item.markdown]
             for piece in pieces:
                 assert piece in text, f"{page.module}.{name}: {piece!r} not on {src}"
                 checked += 1
-    assert checked > 100
+    assert checked
 
 
 def test_published_answer_key_equals_committed_key(built_site):
     published = json.loads((built_site / "answers.json").read_text())["values"]
-    assert not answerkey.diff(answerkey.load(), published)
+    public = answerkey.compute().public_key()  # without the solutions of sets not yet released
+    assert not answerkey.diff({id_: entry for id_, entry in answerkey.load().items() if id_ in public}, published)
 
 
 def test_every_figure_is_published_as_svg_with_alt_text(built_site):
