@@ -161,6 +161,8 @@ def test_the_suite_holds_for_any_content(tmp_path):
             (project / path.relative_to(ROOT)).write_bytes(path.read_bytes())
     (project / ".ci").mkdir()
     (project / ".ci/run").write_bytes((ROOT / ".ci/run").read_bytes())
+    (project / ".gitignore").write_bytes((ROOT / ".gitignore").read_bytes())
+    subprocess.run(["git", "init", "-q", str(project)], check=True)  # a clone is a repository: tests ask git what it ignores
     existing = released_sets(project)
     assert len(existing) >= 2, "needs two released sets to correct one and hold back another"
 
