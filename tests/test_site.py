@@ -75,12 +75,17 @@ def test_no_page_refers_to_another_host(built_site):
         assert not re.search(r"(url\(|@import)\s*['\"]?(https?:)?//", css.read_text(encoding="utf-8")), css
 
 
-def test_mathjax_is_served_by_the_site(built_site):
-    assert (built_site / "assets/mathjax/tex-chtml.js").is_file()
+def test_math_is_typeset_at_build_time_with_fonts_served_by_the_site(built_site):
     assert any((built_site / "assets/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
-    assert (built_site / "assets/mathjax/input/tex/extensions/boldsymbol.js").is_file()  # autoloaded macros
+    assert not (built_site / "assets/mathjax/tex-chtml.js").exists()  # no MathJax runs in the browser
+    css = (built_site / "assets/mathjax/chtml.css").read_text(encoding="utf-8")
+    assert "@font-face" in css and "mjx-container" in css
     html = (built_site / "midterm-review/batchnorm/index.html").read_text(encoding="utf-8")
-    assert '<script src="../../assets/mathjax/tex-chtml.js">' in html
+    assert '<link rel="stylesheet" href="../../assets/mathjax/chtml.css">' in html
+    assert "<mjx-container" in html and "<mjx-assistive-mml" in html and "<script src=\"../../assets/mathjax" not in html
+    assert "\\(" not in html.split("<article")[1]  # no TeX left for a script to typeset
+    landing = (built_site / "index.html").read_text(encoding="utf-8")
+    assert ("chtml.css" in landing) == ("<mjx-container" in landing)  # only pages with math link it
 
 
 def test_two_builds_are_byte_identical(built_site, tmp_path):
