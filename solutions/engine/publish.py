@@ -178,7 +178,9 @@ class Page:
 
         Two drawings are written, <name>.svg for Material's light palette and
         <name>.dark.svg for its dark one; Material shows the one that matches
-        (#only-light / #only-dark), so a figure is readable in both palettes.
+        (#only-light / #only-dark), so a figure is readable in both palettes. Both are
+        loading="lazy": the browser never fetches the one its palette hides (display: none),
+        nor a figure in a closed solution or below the fold until the reader gets there.
         """
         from solutions.toolkit.figures import dark_variant, to_svg  # matplotlib: imported only to draw
 
@@ -191,8 +193,8 @@ class Page:
         light = to_svg(fig)
         # A caption block (pymdownx.blocks.caption), not raw <figure> HTML: HTML blocks are
         # not parsed inside an indented collapsed solution, a caption block is.
-        markdown = (f"![{alt_text}]({folder}/{name}.svg#only-light)\n"
-                    f"![{alt_text}]({folder}/{name}.dark.svg#only-dark)\n"
+        markdown = (f"![{alt_text}]({folder}/{name}.svg#only-light){{ loading=lazy }}\n"
+                    f"![{alt_text}]({folder}/{name}.dark.svg#only-dark){{ loading=lazy }}\n"
                     f"/// caption\n{caption}\n///")
         files = ((f"{uri}/{name}.svg", light), (f"{uri}/{name}.dark.svg", dark_variant(light)))
         self._add(Item(name, markdown, files=files, alt=alt_text, caption=caption))
