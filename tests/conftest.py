@@ -104,7 +104,7 @@ def edit(path, old, new):
 
 @pytest.fixture
 def fake_sets(monkeypatch):
-    """Return a function that makes solutions.<name> an importable set package with the given metadata
+    """Return a function that makes `solutions.<name>` an importable set package with the given metadata
     (RELEASED as given), for tests of the engine that must not depend on the real sets."""
     import types
 

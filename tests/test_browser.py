@@ -62,9 +62,8 @@ def site_pages(site):
     return pages
 
 
-# What each page is asked once it has loaded and MathJax has finished.
+# What each page is asked once it has loaded (its math typeset at build time, its fonts loaded).
 INSPECT = """async () => {
-  await MathJax.startup.promise;
   await document.fonts.ready;
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const math = [...document.querySelectorAll("article .arithmatex")];
@@ -77,10 +76,6 @@ INSPECT = """async () => {
     return !content || content === "none" || content === '""';
   });
   const mathFonts = [...document.fonts].filter((f) => f.family.includes("MJX"));
-  const images = [...document.querySelectorAll("article img")].map((img) => ({
-    src: img.getAttribute("src"), alt: img.getAttribute("alt") || "",
-    loaded: img.complete && img.naturalWidth > 0, shown: visible(img),
-  }));
   const headings = [...document.querySelectorAll("article h1, article h2, article h3, article h4, article h5, article h6")]
     .map((h) => Number(h.tagName[1]));
   return {
@@ -95,7 +90,9 @@ INSPECT = """async () => {
     assistive: containers.filter((c) => c.querySelector("mjx-assistive-mml math")).length,
     containers: containers.length,
     mathFonts: mathFonts.map((f) => [f.family, f.status]),
-    images,
+    inClosedSolutions: [...document.querySelectorAll("article details:not([open]) img")]
+      .map((img) => new URL(img.getAttribute("src"), document.baseURI).href.split("#")[0]),
+    mathScripts: [...document.scripts].filter((s) => /mathjax/i.test(s.src)).length + (window.MathJax ? 1 : 0),
     headings,
   };
 }"""
@@ -115,6 +112,43 @@ OPEN_SOLUTIONS = """async () => {
 }"""
 
 
+# Run once the solutions are open: scroll each shown image into view (they load lazily) and
+# describe every image of the article.
+IMAGES = """async () => {
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const all = [...document.querySelectorAll("article img")];
+  for (const img of all.filter(visible)) {
+    img.scrollIntoView();
+    if (!img.complete) await new Promise((resolve) => { img.onload = img.onerror = resolve; });
+  }
+  window.scrollTo(0, 0);
+  return all.map((img) => ({
+    src: img.getAttribute("src"), alt: img.getAttribute("alt") || "", lazy: img.loading === "lazy",
+    url: new URL(img.getAttribute("src"), document.baseURI).href.split("#")[0],
+    loaded: img.complete && img.naturalWidth > 0, shown: visible(img),
+  }));
+}"""
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core (pinned in package.json) on the page as the reader has it: solutions open, both
+# palettes. One rule is waived for one kind of element, with its reason: `empty-table-header`
+# on a table header that holds only math (a column named by a formula, such as x_i). axe does not
+# read MathJax's assistive MathML (visually hidden, and not text for axe); the waiver applies
+# only where that MathML is there, so a screen reader does read the header.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const onlyMath = (th) => th && th.querySelector("mjx-assistive-mml math")
+    && [...th.childNodes].every((n) => (n.nodeType === Node.TEXT_NODE && !n.textContent.trim())
+                                      || (n.nodeType === Node.ELEMENT_NODE && n.matches(".arithmatex")
+                                          && n.querySelector("mjx-assistive-mml math")));
+  for (const v of result.violations) {
+    if (v.id === "empty-table-header") v.nodes = v.nodes.filter((n) => !onlyMath(document.querySelector(n.target[0])));
+  }
+  return result.violations.filter((v) => v.nodes.length).map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(1, 2).join(""))}));
+}"""
+
+
 def visit(context, url):
     """Open url in a new page of context; return what the browser saw, including every request."""
     page = context.new_page()
@@ -126,8 +160,14 @@ def visit(context, url):
     page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.url} (HTTP {r.status})"))
     page.goto(url, wait_until="load")
     seen.update(page.evaluate(INSPECT))
+    seen["requested before opening"] = list(seen["requests"])
     seen["solutions"] = page.evaluate(OPEN_SOLUTIONS)
+    seen["images"] = page.evaluate(IMAGES)
     page.wait_for_load_state("networkidle")
+    seen["axe"] = []
+    if AXE.exists():
+        page.add_script_tag(path=str(AXE))
+        seen["axe"] = page.evaluate(AXE_RUN)
     return page, seen
 
 
@@ -191,6 +231,10 @@ def test_all_math_is_typeset_with_visible_glyphs(visits):
     assert sum(seen["math"] for seen in visits.values()) > 100
 
 
+def test_no_page_runs_mathjax_in_the_browser(visits):
+    assert not {path for (_, path), seen in visits.items() if seen["mathScripts"]}
+
+
 def test_formulas_carry_mathml_for_screen_readers(visits):
     for (scheme, path), seen in visits.items():
         assert seen["assistive"] == seen["containers"], f"{scheme} {path}: formulas without assistive MathML"
@@ -198,8 +242,8 @@ def test_formulas_carry_mathml_for_screen_readers(visits):
 
 def test_every_image_loads_and_has_descriptive_alt_text(visits):
     for (scheme, path), seen in visits.items():
-        for image in seen["images"]:
-            assert image["loaded"], f"{scheme} {path}: {image['src']} did not load"
+        for image in seen["images"]:  # the drawing a palette hides is never fetched (tested below)
+            assert image["loaded"] or not image["shown"], f"{scheme} {path}: {image['src']} did not load"
             assert len(image["alt"]) > 40, f"{path}: {image['src']} alt text is not descriptive: {image['alt']!r}"
 
 
@@ -212,6 +256,34 @@ def test_each_palette_shows_its_own_drawing_of_every_figure(visits):
             assert image["shown"] == (dark_drawing == (scheme == "dark")), f"{scheme} {path}: {image['src']}"
             figures += image["shown"]
     assert figures >= 2
+
+
+def test_only_the_drawing_for_the_palette_is_downloaded_and_only_when_shown(visits):
+    """Both drawings of a figure are loading="lazy": Chromium never fetches the one its palette hides,
+    nor, until the reader opens it, a drawing inside a closed solution."""
+    checked = 0
+    for (scheme, path), seen in visits.items():
+        fetched = [url.split("#")[0] for url in seen["requests"] if ".svg" in url]
+        assert len(fetched) == len(set(fetched)), f"{scheme} {path}: a drawing was fetched twice: {fetched}"
+        early = {url.split("#")[0] for url in seen["requested before opening"]}
+        for image in seen["images"]:
+            where = f"{scheme} {path}: {image['src']}"
+            assert image["lazy"], f"{where} is not loading=lazy"
+            assert (image["url"] in fetched) == image["shown"], f"{where}: shown {image['shown']}, fetched {not image['shown']}"
+            closed = image["url"] in seen["inClosedSolutions"]
+            assert not (closed and image["url"] in early), f"{where}: fetched before its solution was opened"
+            checked += 1
+    assert checked >= 10
+
+
+def test_axe_finds_no_accessibility_violations_in_either_palette(visits):
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            raise AssertionError(f"CI runs axe-core: {AXE} is missing (`npm ci` installs it)")
+        pytest.skip(f"axe-core is not installed ({AXE} is missing; run `npm ci`)")
+    found = [f"{scheme} {path}: {violation['id']} ({violation['impact']}): {violation['help']}: {node}"
+             for (scheme, path), seen in visits.items() for violation in seen["axe"] for node in violation["nodes"]]
+    assert not found, f"{len(found)} elements in violation:\n" + "\n".join(found[:40])
 
 
 def test_headings_are_in_order(visits):

@@ -187,10 +187,17 @@ def test_notebook_pages_fetch_nothing_elsewhere_and_mark_math_and_figures(built_
         cells = page.select("article .jp-RenderedMarkdown")
         assert cells and not [cell for cell in cells if "$" in cell.get_text()], f"{folder}: math left as $...$"
         assert page.select("article .jp-RenderedMarkdown .arithmatex"), folder
-        drawn = page.select("article figure.notebook-figure svg[role=img]")
+        # Each figure is an .svg file beside the page, loaded lazily, named by its alt text; the
+        # page inlines neither SVG (whose ids would repeat) nor nbconvert's stylesheets (shared).
+        drawn = page.select("article figure.notebook-figure img[loading=lazy]")
         assert len(drawn) == count, folder
-        assert all(len(svg["aria-label"]) > 40 for svg in drawn), folder
-        assert not page.select("article img"), f"{folder}: figures are inline SVG, named by their alt text"
+        assert all(len(img["alt"]) > 40 for img in drawn), folder
+        for img in drawn:
+            svg = (built_site / folder / "notebook" / img["src"]).read_text(encoding="utf-8")
+            assert "<svg " in svg and "viewBox=" in svg, f"{folder}: {img['src']}"
+        assert not page.select("article figure svg") and not page.select("body style"), folder
+        [shared] = [link["href"] for link in page.select("head link[rel=stylesheet]") if "notebook." in link["href"]]
+        assert (built_site / folder / "notebook" / shared).resolve().stat().st_size > 100_000, folder
 
 
 # ------------------------------------------------------------------ cache and build

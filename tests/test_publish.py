@@ -63,8 +63,11 @@ def test_figure_is_an_svg_beside_the_page_with_alt_text_and_caption():
     assert (light_uri, dark_uri) == ("demo/figures/problem/line.svg", "demo/figures/problem/line.dark.svg")
     assert light.startswith(b"<?xml") and dark.startswith(b"<?xml") and light != dark
     # Material shows the first in its light palette, the second in its dark one.
-    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.svg#only-light)" in item.markdown
-    assert "![a line from (0, 0) to (1, 1)](figures/problem/line.dark.svg#only-dark)" in item.markdown
+    # Both lazy, with the drawing's size in CSS pixels: 96 to the inch, as matplotlib's inches are.
+    width, height = (round(inches * 96) for inches in fig.get_size_inches())
+    attributes = f"{{ loading=lazy width={width} height={height} }}"
+    assert f"![a line from (0, 0) to (1, 1)](figures/problem/line.svg#only-light){attributes}" in item.markdown
+    assert f"![a line from (0, 0) to (1, 1)](figures/problem/line.dark.svg#only-dark){attributes}" in item.markdown
     assert "/// caption\nA line.\n///" in item.markdown
 
 

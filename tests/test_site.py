@@ -53,6 +53,8 @@ def test_every_figure_is_published_as_svg_with_alt_text(built_site):
     shown = set()
     for html in built_site.rglob("*.html"):
         for img in BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").select("article img"):
+            if img.find_parent("figure", class_="notebook-figure"):
+                continue  # a companion notebook's own output (tests/test_notebooks.py)
             target = (html.parent / img["src"].partition("#")[0]).resolve()
             assert target.is_file() and target.read_bytes().startswith(b"<?xml"), f"{html}: {img['src']}"
             assert len(img.get("alt", "")) > 40, f"{html}: {img['src']} has no descriptive alt text"
@@ -76,13 +78,18 @@ def test_no_page_refers_to_another_host(built_site):
         assert not re.search(r"(url\(|@import)\s*['\"]?(https?:)?//", css.read_text(encoding="utf-8")), css
 
 
-def test_mathjax_is_served_by_the_site(built_site):
-    assert (built_site / "assets/mathjax/tex-chtml.js").is_file()
+def test_math_is_typeset_at_build_time_with_fonts_served_by_the_site(built_site):
     assert any((built_site / "assets/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
-    assert (built_site / "assets/mathjax/input/tex/extensions/boldsymbol.js").is_file()  # autoloaded macros
+    assert not (built_site / "assets/mathjax/tex-chtml.js").exists()  # no MathJax runs in the browser
+    css = (built_site / "assets/mathjax/chtml.css").read_text(encoding="utf-8")
+    assert "@font-face" in css and "mjx-container" in css
     url = next(entry["url"] for entry in answerkey.load().values() if entry["url"].count("/") == 2)  # a problem page
     html = (built_site / url / "index.html").read_text(encoding="utf-8")
-    assert '<script src="../../assets/mathjax/tex-chtml.js">' in html
+    assert '<link rel="stylesheet" href="../../assets/mathjax/chtml.css">' in html
+    assert "<mjx-container" in html and "<mjx-assistive-mml" in html and "<script src=\"../../assets/mathjax" not in html
+    assert "\\(" not in html.split("<article")[1]  # no TeX left for a script to typeset
+    landing = (built_site / "index.html").read_text(encoding="utf-8")
+    assert ("chtml.css" in landing) == ("<mjx-container" in landing)  # only pages with math link it
 
 
 def test_two_builds_are_byte_identical(built_site, tmp_path):
@@ -168,7 +175,10 @@ def test_a_value_placed_outside_math_is_typeset_as_math(project):
     site = project / "site"
     assert build(project, site).returncode == 0
     html = (site / LAB_FOLDER / "batchnorm/index.html").read_text(encoding="utf-8")
-    assert r'x = <span class="arithmatex">\(\begin{bmatrix} 2 &amp; 3 &amp; 5 &amp; 11 \end{bmatrix}\)</span>' in html
+    # Typeset at build time; the formula's MathML keeps its TeX as the annotation.
+    typeset = re.search(r'x = <span class="arithmatex"><mjx-container .*?<annotation encoding="application/x-tex">'
+                        r"(.*?)</annotation>", html, re.S)
+    assert typeset and typeset.group(1) == r"\begin{bmatrix} 2 &amp; 3 &amp; 5 &amp; 11 \end{bmatrix}"
 
 
 def test_a_figure_placed_inside_math_fails_naming_page_and_name(project):
@@ -223,6 +233,11 @@ def wait_for(predicate, timeout=90):
     raise AssertionError("timed out")
 
 
+def tex(formula):
+    """Return how a typeset inline formula keeps its TeX source in the page (its MathML's annotation)."""
+    return f'<annotation encoding="application/x-tex">{formula}</annotation>'
+
+
 def test_serve_shows_an_edited_module_after_exactly_one_rebuild(project, tmp_path):
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
@@ -241,9 +256,9 @@ def test_serve_shows_an_edited_module_after_exactly_one_rebuild(project, tmp_pat
         return Path(log.name).read_text().count("Documentation built in")
 
     try:
-        assert r"\(\mu = 5.2500\)" in wait_for(page)
+        assert tex(r"\mu = 5.2500") in wait_for(page)
         edit(project / MODULE, '"batch": [2, 3, 5, 11]', '"batch": [2, 3, 5, 14]')  # mean 24 / 4 = 6
-        assert r"\(\mu = 6\)" in wait_for(lambda: r"\(\mu = 6\)" in page() and page())
+        assert tex(r"\mu = 6") in wait_for(lambda: tex(r"\mu = 6") in page() and page())
         time.sleep(4)  # a rebuild loop would show up as further builds here
         assert builds() == 2, Path(log.name).read_text()
     finally:

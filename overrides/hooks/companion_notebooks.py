@@ -8,12 +8,22 @@ for a set that has none, an unreleased one), and given to mkdocs-jupyter as file
 source is the executed notebook in <project>/.cache/notebooks/, never a file in docs/.
 mkdocs-jupyter only renders them (execute: false); its HTML is then made offline: nbconvert's
 MathJax 2 and mermaid loaders are removed, and $...$ in markdown cells is marked up as
-pymdownx.arithmatex does, for the site's own MathJax to typeset.
+pymdownx.arithmatex does, for the offline_mathjax hook to typeset at build time.
+
+Two things make the rendered page lighter and valid HTML. nbconvert's stylesheets (over half a
+megabyte, the same for every notebook) are moved out of the page into one shared file,
+assets/stylesheets/notebook.<hash>.css, linked from the head, which a browser caches; and each
+figure, an inline SVG (whose matplotlib ids would repeat between figures and whose <style>
+would apply to the whole page), is published as an .svg file beside the page and shown as a
+lazily loaded <img> with the figure's alt text.
 """
+
+import hashlib
+import html
 
 import logging
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -36,6 +46,16 @@ _MARKDOWN_CELL = re.compile(r'(<div class="[^"]*\bjp-RenderedMarkdown\b[^"]*"[^>
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$<>]+?)\$")
 _CODE = re.compile(r"(<code>.*?</code>|<pre>.*?</pre>)", re.S)
+_FIGURE_SVG = re.compile(r'(<figure class="notebook-figure">\s*)(<svg\b[^>]*>.*?</svg>)', re.S)
+_STYLE = re.compile(r'[ \t]*<style(?: type="text/css")?>(.*?)</style>\n?', re.S)
+# SVG names that are not all lowercase: BeautifulSoup (in mkdocs-jupyter) lowercases them,
+# which an HTML page forgives in inline SVG but a standalone .svg file does not.
+_SVG_CAMEL = {name.lower(): name for name in (
+    "viewBox", "clipPath", "clipPathUnits", "preserveAspectRatio", "linearGradient", "radialGradient",
+    "gradientUnits", "gradientTransform", "patternUnits", "patternTransform", "textLength",
+    "lengthAdjust", "markerWidth", "markerHeight", "markerUnits", "refX", "refY", "stdDeviation")}
+_SVG_NAME = re.compile(r"(?<=[<\s/])(" + "|".join(_SVG_CAMEL) + r")(?=[\s=>/])")
+STYLESHEETS = "assets/stylesheets"
 
 
 def on_config(config):
@@ -121,6 +141,49 @@ def _math(cell):
         text = _DISPLAY_MATH.sub(lambda m: f'<div class="arithmatex">\\[{m.group(1)}\\]</div>', text)
         return _INLINE_MATH.sub(lambda m: f'<span class="arithmatex">\\({m.group(1)}\\)</span>', text)
     return "".join(part if _CODE.fullmatch(part) else mark(part) for part in _CODE.split(cell))
+
+
+def on_post_page(output, page, config):
+    """Publish the notebook page's figures as files and its stylesheets as one shared file."""
+    if page.file.src_uri not in {item.companion.uri for item in _executed}:
+        return output
+    folder = Path(config.site_dir) / PurePosixPath(page.file.dest_uri).parent
+    figures = []
+
+    def figure(match):
+        svg = _SVG_NAME.sub(lambda m: _SVG_CAMEL[m.group(1)], match.group(2))
+        label = re.search(r'\baria-label="([^"]*)"', svg)
+        width, height = (re.search(rf'\b{name}="([\d.]+)pt"', svg.split(">", 1)[0]) for name in ("width", "height"))
+        if label is None or width is None or height is None:
+            raise PluginError(f"{page.file.src_uri}: a notebook figure's SVG has no aria-label or size in pt")
+        figures.append(f"figure-{len(figures) + 1}.svg")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / figures[-1]).write_text('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + svg + "\n",
+                                          encoding="utf-8")
+        return (f'{match.group(1)}<img src="{figures[-1]}" alt="{label.group(1)}" loading="lazy" '
+                f'width="{round(float(width.group(1)) * 4 / 3)}" height="{round(float(height.group(1)) * 4 / 3)}">')
+
+    output = _FIGURE_SVG.sub(figure, output)
+    head, body = output.split("</head>", 1)
+    styles = []
+
+    def style(match):
+        css = match.group(1).strip()
+        if not css.startswith("['"):  # mkdocs-jupyter also writes the highlighting CSS as a Python list: dropped
+            styles.append(css)
+        return ""
+
+    body = _STYLE.sub(style, body)
+    css = "\n".join(styles) + "\n"
+    name = f"{STYLESHEETS}/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+    target = Path(config.site_dir) / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
+    from mkdocs.utils import get_relative_url
+
+    link = f'<link rel="stylesheet" href="{html.escape(get_relative_url(name, page.url))}">'
+    return f"{head}  {link}\n  </head>{body}"
 
 
 def on_post_build(config):

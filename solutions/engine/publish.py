@@ -179,7 +179,10 @@ class Page:
 
         Two drawings are written, NAME.svg for Material's light palette and
         NAME.dark.svg for its dark one; Material shows the one that matches
-        (#only-light / #only-dark), so a figure is readable in both palettes.
+        (#only-light / #only-dark), so a figure is readable in both palettes. Both are
+        loading="lazy", with the drawing's size: the browser never fetches the one its palette
+        hides (display: none), nor a figure in a closed solution or below the fold until the
+        reader gets there.
         """
         from solutions.toolkit.figures import dark_variant, to_svg  # matplotlib: imported only to draw
 
@@ -192,8 +195,13 @@ class Page:
         light = to_svg(fig)
         # A caption block (pymdownx.blocks.caption), not raw <figure> HTML: HTML blocks are
         # not parsed inside an indented collapsed solution, a caption block is.
-        markdown = (f"![{alt_text}]({folder}/{name}.svg#only-light)\n"
-                    f"![{alt_text}]({folder}/{name}.dark.svg#only-dark)\n"
+        # Its size in CSS pixels (matplotlib writes points), so the page keeps the figure's place
+        # before it loads: nothing moves when it arrives, and a lazy figure can come into view.
+        size = re.search(rb'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', light)
+        width, height = (round(float(points) * 4 / 3) for points in size.groups())
+        attributes = f"{{ loading=lazy width={width} height={height} }}"
+        markdown = (f"![{alt_text}]({folder}/{name}.svg#only-light){attributes}\n"
+                    f"![{alt_text}]({folder}/{name}.dark.svg#only-dark){attributes}\n"
                     f"/// caption\n{caption}\n///")
         files = ((f"{uri}/{name}.svg", light), (f"{uri}/{name}.dark.svg", dark_variant(light)))
         self._add(Item(name, markdown, files=files, alt=alt_text, caption=caption))
