@@ -153,3 +153,9 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Put the tests marked long first (a stable sort): pytest-xdist hands out test files in this
+    order, so each long one starts on a worker at once and the short ones fill the others."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

@@ -15,6 +15,8 @@ from solutions.engine import answercheck
 from tests.conftest import ROOT
 from tests.test_browser import site_pages
 
+pytestmark = pytest.mark.long  # Chromium on every page: minutes
+
 CASES = json.loads((ROOT / "tests" / "answer_cases.json").read_text(encoding="utf-8"))
 GARBAGE = "the answer is (1"
 VERDICT = """(box) => ({verdict: box.getAttribute("data-verdict"),

@@ -20,6 +20,8 @@ from solutions.engine import answerkey, sets
 from solutions.engine.publish import page_url
 from tests.conftest import ROOT, site_prefix
 
+pytestmark = pytest.mark.long  # Chromium on every page: minutes
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]

@@ -138,17 +138,44 @@ def test_unused_values_are_reported(demo_modules):
     assert catalog.unused(used) == {"set/ok.md": ["twice"]}
 
 
-def test_problems_run_in_parallel_publish_exactly_what_they_publish_one_by_one():
-    from solutions.engine.publish import run_module, run_modules
-
+@pytest.fixture(scope="module")
+def three_jobs():
+    """Three (module, page) jobs of the site, whichever problems it has."""
     from solutions.engine import answerkey
 
     pages = answerkey.read_pages()
     jobs = sorted((module, src) for src, text in pages.items() if (module := answerkey.solution_module(src, text)))
-    jobs = jobs[::max(1, len(jobs) // 3)][:3]  # three problems of the site, whichever it has
-    parallel = run_modules(jobs, workers=2)
-    serial = [run_module(*job) for job in jobs]
+    return jobs[::max(1, len(jobs) // 3)][:3]
+
+
+def test_problems_run_in_parallel_publish_exactly_what_they_publish_one_by_one(three_jobs):
+    from solutions.engine.publish import run_modules
+
+    parallel = run_modules(three_jobs, workers=2)
+    serial = [run_module(*job) for job in three_jobs]
     assert [page.items for page in parallel] == [page.items for page in serial]  # figures: SVG bytes compared too
+
+
+def test_a_process_with_threads_runs_problems_in_parallel_without_forking_itself(three_jobs, monkeypatch):
+    """As under `mkdocs serve`, whose file watcher and server are threads: forking such a process can copy
+    a lock another thread holds (Python 3.12+ warns), so its workers must come from elsewhere."""
+    import os
+    import threading
+
+    from solutions.engine.publish import run_modules
+
+    forks, fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(threading.active_count()) or fork())
+    stop = threading.Event()
+    watcher = threading.Thread(target=stop.wait)
+    watcher.start()
+    try:
+        parallel = run_modules(three_jobs, workers=2)
+    finally:
+        stop.set()
+        watcher.join()
+    assert forks == []
+    assert [page.items for page in parallel] == [page.items for page in map(lambda job: run_module(*job), three_jobs)]
 
 
 def test_a_failing_problem_run_in_parallel_is_named(demo_modules):

@@ -145,6 +145,7 @@ def released_sets(project):
     return names
 
 
+@pytest.mark.long
 @pytest.mark.skipif(os.environ.get("ANY_CONTENT_COPY") == "1", reason="runs inside the copy it makes: once is enough")
 def test_the_suite_holds_for_any_content(tmp_path):
     """A new TA's semester on a copy: a set added with the scaffold and released with real tests, an erratum

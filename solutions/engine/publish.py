@@ -311,19 +311,29 @@ def _run_job(job):
 def run_modules(jobs, workers=None):
     """Return [run_module(module, src_uri) for each (module, src_uri) in jobs], in order.
 
-    Several jobs run in parallel, one process per CPU (workers: at most this many), each
-    forked from this one so that the package and its libraries are already imported. Each
-    problem is a pure function of its module's stated inputs, so where it runs changes no
-    byte of what it publishes. Raises the SolutionError of the first job, in order, that failed.
+    Several jobs run in parallel, one process per CPU (workers: at most this many). A process
+    with no other thread forks its workers, which so start with the package and its libraries
+    imported. A process with threads (``mkdocs serve`` watches files and serves pages from
+    threads) never forks, which could copy a lock another thread holds (Python 3.12 and later
+    warn of it): its workers come from a fork server, a fresh single-threaded process that
+    imports the package once and forks them. Each problem is a pure function of its module's
+    stated inputs, so where it runs changes no byte of what it publishes. Raises the
+    SolutionError of the first job, in order, that failed.
     """
     import multiprocessing
     import os
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if workers < 2 or method not in methods:
         return [run_module(*job) for job in jobs]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__, "numpy", "matplotlib.pyplot"])
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         return list(pool.map(_run_job, jobs))
 
 
