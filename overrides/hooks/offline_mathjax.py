@@ -127,10 +127,13 @@ class _Typesetter:
             self.process.wait(timeout=30)
             self.process = None
         if self.changed:
-            from solutions.engine.files import write_atomically
-
             math = {key: self.math[key] for key in sorted(self.used)}
-            write_atomically(self.path, json.dumps({"css": self.css, "math": math}, ensure_ascii=False))
+            # Written whole or not at all (a temporary file, then a rename); the hook needs no
+            # import of the solutions package, so a build without the computed content works too.
+            CACHE.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".partial")
+            partial.write_text(json.dumps({"css": self.css, "math": math}, ensure_ascii=False), encoding="utf-8")
+            partial.replace(self.path)
             for old in CACHE.glob("*.json"):
                 if old != self.path:
                     old.unlink(missing_ok=True)
