@@ -42,7 +42,7 @@ def site_prefix():
     return urlsplit(config["site_url"]).path or "/"
 
 
-def mkdocs(project, *args, timeout=300):
+def mkdocs(project, *args, timeout=900):
     """Run `mkdocs ARGS` in `project` with the test's own Python; return the CompletedProcess."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=project, env=env,

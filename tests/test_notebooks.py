@@ -140,6 +140,52 @@ def test_a_failing_cell_is_named_with_its_notebook():
     assert "SolutionError" in message and "'no_such_input'" in message
 
 
+def test_a_deferred_notebook_is_a_placeholder_until_executed_into_its_cache_entry(tmp_path, monkeypatch, built_site):
+    # What `mkdocs serve` does after an edit (the hook's part is tested in test_site, under a real server).
+    companion, repo_url = smallest(), CONFIG["repo_url"]
+    [item] = notebooks.executed([companion], tmp_path, repo_url, defer=True)
+    assert item.pending and not item.executed and item.target.name == notebooks.key(companion, repo_url)
+    shown = nbformat.read(item.path, as_version=4)
+    assert [cell.cell_type for cell in shown.cells] == ["markdown", "markdown"]  # no code cell: no outputs at all
+    assert shown.cells[0].source.startswith(f"# {notebooks.TITLE}: ") and "Being executed again." in shown.cells[1].source
+
+    # Edited again while it ran (the key of the package on disk is another): its outputs are not kept.
+    real_key = notebooks.key
+    monkeypatch.setattr(notebooks, "key", lambda *args, **kwargs: "edited-meanwhile")
+    assert notebooks.complete(item, ROOT) is None and not item.target.exists()
+    monkeypatch.setattr(notebooks, "key", real_key)
+
+    assert notebooks.complete(item, ROOT) == item.target
+    offered = (built_site / companion.folder / "notebook" / notebooks.NOTEBOOK).read_text(encoding="utf-8")
+    assert (item.target / companion.uri).read_text(encoding="utf-8") == offered  # what a build executes
+    [again] = notebooks.executed([companion], tmp_path, repo_url, defer=True)
+    assert not again.pending and not again.executed and again.src_dir == item.target
+
+
+def test_a_notebook_failing_in_the_background_is_recorded_and_the_server_told(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("companion_hook", ROOT / "overrides/hooks/companion_notebooks.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setattr(hook, "DONE", tmp_path)
+    companion = smallest()
+    [item] = notebooks.executed([companion], tmp_path / "root", defer=True)
+
+    class Failing:  # stands for solutions.engine.notebooks, whose cell fails
+        NotebookError = notebooks.NotebookError
+
+        @staticmethod
+        def complete(item, root):
+            raise notebooks.NotebookError(f"companion notebook {item.companion.uri} failed at cell 3: boom")
+
+    hook._running.add(item.target.name)
+    hook._complete(Failing, [item])
+    assert hook._failed == {item.target.name: f"companion notebook {companion.uri} failed at cell 3: boom"}
+    assert hook._running == set()
+    assert (tmp_path / "stamp").read_text(encoding="utf-8") == item.target.name + "\n"  # the server rebuilds
+
+
 def test_printed_values_equal_the_committed_key(built_site):
     key = answerkey.load()
     checked = 0

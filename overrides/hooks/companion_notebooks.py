@@ -16,6 +16,12 @@ assets/stylesheets/notebook.<hash>.css, linked from the head, which a browser ca
 figure, an inline SVG (whose matplotlib ids would repeat between figures and whose <style>
 would apply to the whole page), is published as an .svg file beside the page and shown as a
 lazily loaded <img> with the figure's alt text.
+
+Under `mkdocs serve`, a rebuild after an edit does not wait for the notebooks the edit
+invalidates: the pages are built at once, the notebook's page says it is being executed
+again (its old outputs are not shown), and a background thread executes it; when it is done
+it writes a stamp into a folder the server watches, and the rebuild that follows serves it.
+A notebook that fails there fails that rebuild, as it would have failed the build.
 """
 
 import hashlib
@@ -23,6 +29,7 @@ import html
 
 import logging
 import re
+import threading
 from pathlib import Path, PurePosixPath
 
 from mkdocs.exceptions import PluginError
@@ -33,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.companion_notebooks")
 
 _executed = []  # notebooks.Executed of this build, set in on_pre_build
+# Under `mkdocs serve` (these survive rebuilds: MkDocs loads a hook once per process).
+_watching = False  # on_serve has watched DONE: from then on, rebuilds defer notebook execution
+_running = set()  # cache keys of the notebooks being executed in the background
+_failed = {}  # cache key -> the NotebookError message of a notebook that failed in the background
+DONE = ROOT / ".cache" / "notebooks-done"  # a stamp written here when a background execution ends
 
 # What nbconvert's lab template puts in every notebook page that would fetch from another host.
 # Each is found from a literal first marker (a pattern starting with \s* or .*? would be tried
@@ -73,12 +85,15 @@ def on_pre_build(config):
 
     try:
         companions = notebooks.plan(config.nav, config.docs_dir)
-        _executed = notebooks.executed(companions, ROOT, config.repo_url or "")
+        _executed = notebooks.executed(companions, ROOT, config.repo_url or "", defer=_watching)
     except SolutionError as exc:
         raise PluginError(str(exc)) from exc
     for item in _executed:
+        if item.pending and item.target.name in _failed:
+            raise PluginError(_failed[item.target.name])
         log.info("Companion notebook %s: %s", item.companion.uri,
-                 "executed" if item.executed else "reused, nothing it depends on changed")
+                 "executed" if item.executed else "being executed again, in the background" if item.pending
+                 else "reused, nothing it depends on changed")
     if config.nav is not None:
         for item in _executed:
             _add_to_nav(config.nav, item.companion, notebooks.TITLE)
@@ -189,6 +204,36 @@ def on_post_page(output, page, config):
 def on_post_build(config):
     from solutions.engine import notebooks
 
-    removed = notebooks.evict(ROOT, {item.src_dir for item in _executed})
+    removed = notebooks.evict(ROOT, {item.src_dir for item in _executed} | {item.target for item in _executed})
     if removed:
         log.info("Companion notebooks: %d outdated executed notebook(s) removed from the cache", removed)
+    pending = [item for item in _executed if item.pending and item.target.name not in _running]
+    if pending:
+        _running.update(item.target.name for item in pending)
+        threading.Thread(target=_complete, args=(notebooks, pending), name="companion-notebooks", daemon=True).start()
+
+
+def on_serve(server, config, builder):
+    global _watching
+    DONE.mkdir(parents=True, exist_ok=True)
+    server.watch(str(DONE))
+    _watching = True
+    return server
+
+
+def _complete(notebooks, pending):
+    """Execute pending notebooks one after another (in a background thread, under `mkdocs serve`), then
+    write a stamp into DONE so that the server rebuilds, serving them (or reporting their failure).
+    notebooks: the module, imported by the build (a rebuild may replace solutions.* in sys.modules)."""
+    for item in pending:
+        try:
+            if notebooks.complete(item, ROOT) is None:
+                log.info("Companion notebook %s: edited again while it was executed; executing it anew",
+                         item.companion.uri)
+        except notebooks.NotebookError as exc:
+            _failed[item.target.name] = str(exc)
+        except Exception as exc:  # a thread's exception would otherwise only be printed
+            _failed[item.target.name] = f"companion notebook {item.companion.uri}: {type(exc).__name__}: {exc}"
+        finally:
+            _running.discard(item.target.name)
+    (DONE / "stamp").write_text(" ".join(item.target.name for item in pending) + "\n", encoding="utf-8")

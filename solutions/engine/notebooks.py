@@ -21,7 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -244,19 +244,42 @@ def key(companion, repo_url="", snapshot=None):
 class Executed:
     companion: Companion
     src_dir: Path  # <root>/.cache/notebooks/<key>: a docs/-like folder holding only this notebook
-    executed: bool  # False: reused from the cache
+    executed: bool  # False: reused from the cache, or pending
+    # Pending (executed(..., defer=True) on a miss): src_dir holds a placeholder notebook saying so, and
+    # `complete` executes the real one into target, <root>/.cache/notebooks/<key>, for a later build.
+    target: Path = None
+    repo_url: str = ""
+    notebook: object = field(default=None, compare=False)  # pending: the notebook to execute, built with the pages
 
     @property
     def path(self):
         """Return the executed notebook, <src_dir>/<set folder>/notebook.ipynb."""
         return self.src_dir / self.companion.uri
 
+    @property
+    def pending(self):
+        return self.target is not None
 
-def executed(companions, root, repo_url="", *, workers=2):
+
+PENDING = """**Being executed again.** An edit changed what this notebook computes, and `mkdocs serve` is
+executing it in the background; this page reloads with its new outputs when that is done. Its
+outputs from before the edit are not shown: they no longer match the pages."""
+
+
+def placeholder(companion, repo_url=""):
+    """Return the notebook served while the set's notebook is executed after an edit: its title, and
+    a note that it is being executed (no code and no outputs, so nothing outdated is shown as current)."""
+    notebook = build(companion, repo_url)
+    notebook.cells = [notebook.cells[0], nbformat.v4.new_markdown_cell(PENDING, id="pending")]
+    return notebook
+
+
+def executed(companions, root, repo_url="", *, workers=2, defer=False):
     """Return an Executed for each companion: reused from the cache when its key is there, else executed now.
 
     Misses run in up to `workers` kernels at once. Raises NotebookError on the first notebook
-    that fails (nothing is written for it).
+    that fails (nothing is written for it). With defer (`mkdocs serve` after an edit), a miss is
+    not executed here: its Executed is pending, and `complete` executes it.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -269,16 +292,36 @@ def executed(companions, root, repo_url="", *, workers=2):
 
     def run(job):
         companion, src_dir, missing = job
+        if missing and defer:
+            shown = folder / f"pending-{src_dir.name}"
+            if not (shown / companion.uri).is_file():
+                files.write_atomically(shown / companion.uri, nbformat.writes(placeholder(companion, repo_url)))
+            return Executed(companion, shown, False, target=src_dir, repo_url=repo_url,
+                            notebook=build(companion, repo_url))
         if missing:
             result = execute(build(companion, repo_url), companion.uri, root)
             files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
         return Executed(companion, src_dir, missing)
 
     misses = sum(job[2] for job in jobs)
-    if misses <= 1 or workers <= 1:
+    if defer or misses <= 1 or workers <= 1:
         return [run(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(workers, misses)) as pool:
         return list(pool.map(run, jobs))
+
+
+def complete(item, root):
+    """Execute a pending notebook (see executed) into its place in the cache; return that place, or
+    None if the package was edited again meanwhile (the outputs might mix both versions; a later
+    build defers it afresh under its new key).
+
+    Raises NotebookError, as executed does, if a cell fails (nothing is written then).
+    """
+    result = execute(item.notebook, item.companion.uri, root)
+    if key(item.companion, item.repo_url) != item.target.name:
+        return None
+    files.write_atomically(item.target / item.companion.uri, nbformat.writes(result))
+    return item.target
 
 
 def evict(root, keep):
