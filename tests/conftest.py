@@ -1,6 +1,7 @@
 """Shared test helpers: building the site (or a modified copy of the project) into a temporary folder."""
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -54,8 +55,15 @@ def build(project, site_dir):
     return mkdocs(project, "build", "--strict", "--site-dir", str(site_dir))
 
 
-def copy_project(destination):
-    """Copy what a build reads (config, pages, package, hooks) to destination; return it."""
+def copy_project(destination, cache=True):
+    """Copy what a build reads (config, pages, package, hooks) to destination; return it.
+
+    cache: also copy what the working tree's .cache/ holds (results, executed notebooks, typeset
+    math), so that the copy's first build reuses what its edits leave unchanged instead of
+    recomputing the whole site. Every entry there is stored under a hash of everything it is made
+    from, so an entry the copy reuses is one it would have made the same: a copy behaves as a
+    warm clone, and tests of a cold build ask for cache=False.
+    """
     destination.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for part in PROJECT_PARTS:
@@ -64,7 +72,33 @@ def copy_project(destination):
             shutil.copytree(source, destination / part, ignore=ignore)
         else:
             shutil.copy2(source, destination / part)
+    if cache:
+        _copy_cache(ROOT / ".cache", destination / ".cache")
     return destination
+
+
+def _copy_cache(source, destination):
+    """Copy a .cache/ folder that other builds of the suite may be writing meanwhile.
+
+    Skipped: temporary files (ours are written under a dot name or as .partial, then renamed),
+    files removed as outdated while they are copied, and JSON that does not parse
+    (mkdocs-jupyter writes its entries in place, so one may be caught half-written).
+    """
+    for path in sorted(source.rglob("*")) if source.is_dir() else []:
+        if path.name.startswith(".") or path.suffix == ".partial" or not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        if path.suffix == ".json":
+            try:
+                json.loads(data)
+            except ValueError:
+                continue
+        target = destination / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 LAB = ROOT / "tests" / "lab"  # the tests' own set (tests/lab/README.md), installed only into copies
@@ -72,12 +106,13 @@ LAB_SET, LAB_FOLDER, LAB_TITLE = "labset", "lab-set", "Lab set: batchnorm of fou
 collect_ignore = ["lab"]  # its test file runs inside a lab project, where solutions.labset exists
 
 
-def lab_project(destination):
+def lab_project(destination, cache=True):
     """Copy the project to destination with the lab set installed, released, with a register of its own
-    (empty): what the engine's tests break, correct or withhold, whatever the real sets hold. Return it."""
+    (empty): what the engine's tests break, correct or withhold, whatever the real sets hold. Return it.
+    cache: as for copy_project."""
     from solutions.engine import answerkey, errata, scaffold
 
-    project = copy_project(destination)
+    project = copy_project(destination, cache)
     shutil.copytree(LAB / LAB_SET, project / "solutions" / LAB_SET)
     shutil.copytree(LAB / "docs", project / "docs" / LAB_FOLDER)
     shutil.copy2(LAB / f"test_{LAB_SET}.py", project / "tests" / f"test_{LAB_SET}.py")

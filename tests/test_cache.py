@@ -59,7 +59,7 @@ def append(path, text="\n# an edit that changes the file's bytes only\n"):
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory):
     """A copy of the project with the lab set, whose cache a first run filled (and that first run's log)."""
-    project = lab_project(tmp_path_factory.mktemp("warm") / "project")
+    project = lab_project(tmp_path_factory.mktemp("warm") / "project", cache=False)
     return project, run(project)
 
 
@@ -296,7 +296,7 @@ def test_the_environment_names_the_installed_versions():
 
 
 def test_a_build_from_the_cache_is_byte_identical_to_a_cold_build(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", cache=False)
     cold, cached = tmp_path / "cold", tmp_path / "cached"
     first = build(project, cold)
     assert first.returncode == 0, first.stderr

@@ -3,7 +3,6 @@ committed key, rendered offline with a download link, and re-executed exactly wh
 
 import ast
 import re
-import shutil
 import subprocess
 import sys
 
@@ -251,11 +250,8 @@ def test_notebook_pages_fetch_nothing_elsewhere_and_mark_math_and_figures(built_
 
 @pytest.fixture
 def project(tmp_path):
-    """A copy of the project with the lab set, and the executed notebooks of the working tree's cache if any."""
-    project = lab_project(tmp_path / "project")
-    if (ROOT / notebooks.CACHE).is_dir():
-        shutil.copytree(ROOT / notebooks.CACHE, project / notebooks.CACHE)
-    return project
+    """A copy of the project with the lab set, and the working tree's cache (its executed notebooks) if any."""
+    return lab_project(tmp_path / "project")
 
 
 def built(project, site):
