@@ -271,14 +271,14 @@ def served_edits(runs):
         try:
             until("271828")
             time.sleep(3)
-            module_edits, notebooks, prose_edits, value = [], [], [], 271828
+            module_edits, notebook_edits, prose_edits, value = [], [], [], 271828
             for run in range(runs + 1):
                 source = module.read_text()
                 module.write_text(re.sub(r'"bench_marker", \d+', f'"bench_marker", {value + 1}', source))
                 start = time.perf_counter()
                 module_edits.append(until(str(value + 1)) - start)
                 # The notebook catches up after the page (executed in the background, then a rebuild).
-                notebooks.append(until(f"{name}.bench_marker = {value + 1}", address=notebook_url) - start)
+                notebook_edits.append(until(f"{name}.bench_marker = {value + 1}", address=notebook_url) - start)
                 value += 1
                 time.sleep(1)
                 text = page.read_text()
@@ -290,7 +290,7 @@ def served_edits(runs):
             server.terminate()
             server.wait(timeout=30)
     return {"first_module_edit": module_edits[0], "module_edit": statistics.median(module_edits[1:]),
-            "notebook_after_module_edit": statistics.median(notebooks[1:]), "prose_edit": statistics.median(prose_edits)}
+            "notebook_after_module_edit": statistics.median(notebook_edits[1:]), "prose_edit": statistics.median(prose_edits)}
 
 
 def report_served(edits):
