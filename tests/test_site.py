@@ -83,6 +83,9 @@ def test_math_is_typeset_at_build_time_with_fonts_served_by_the_site(built_site)
     assert not (built_site / "assets/mathjax/tex-chtml.js").exists()  # no MathJax runs in the browser
     css = (built_site / "assets/mathjax/chtml.css").read_text(encoding="utf-8")
     assert "@font-face" in css and "mjx-container" in css
+    # Each font shows when it loads; until then the characters are drawn in a local font, not hidden.
+    faces = re.findall(r"@font-face[^{]*\{([^}]*)\}", css)
+    assert faces and all("font-display: swap" in face for face in faces), [f for f in faces if "swap" not in f][:1]
     url = next(entry["url"] for entry in answerkey.load().values() if entry["url"].count("/") == 2)  # a problem page
     html = (built_site / url / "index.html").read_text(encoding="utf-8")
     assert '<link rel="stylesheet" href="../../assets/mathjax/chtml.css">' in html

@@ -107,7 +107,11 @@ class _Typesetter:
         return answer["html"]
 
     def stylesheet(self):
-        """Return MathJax's stylesheet with the rules of characters this build never shows left out."""
+        """Return MathJax's stylesheet with the rules of characters this build never shows left out.
+
+        Its fonts are shown as soon as they load, the text drawn meanwhile in a local font
+        (``font-display: swap``) instead of hidden for up to three seconds: MathJax's rules give
+        every character box its width, so nothing moves when a font arrives."""
         if self.css is None:
             self.css = self._ask({"css": True})["css"]
             self.changed = True
@@ -118,6 +122,8 @@ class _Typesetter:
         for selectors, body in _RULE.findall(self.css):
             wanted = [set(_CHARACTER_CLASS.findall(selector)) for selector in selectors.split(",")]
             if any(not names or any(names <= used for used in self.classes) for names in wanted):
+                if selectors.lstrip().startswith("@font-face") and "font-display" not in body:
+                    body = f"font-display: swap; {body.strip()}"
                 kept.append(f"{selectors.strip()} {{{body.strip()}}}")
         return "\n".join(kept) + "\n"
 
