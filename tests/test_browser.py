@@ -9,6 +9,7 @@ build-output/screenshots/ for a person to look at.
 
 import http.server
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -414,3 +415,54 @@ def test_a_problem_page_prints_with_its_solutions_open(browser, base_url, built_
     text = pdf_text(page, tmp_path, "problem")
     assert expected and not [words for words in expected if words not in text], path
     context.close()
+
+
+# Every computed property of the rendered notebook's elements (and their ::before and ::after,
+# where they have content): one element of each kind, a kind being its tag and classes and its
+# parent's (the page repeats a few kinds hundreds of times; a rule missing for one misses for all).
+COMPUTED_STYLES = """() => {
+  const kinds = new Map();
+  const kind = (el) => `${el.tagName}.${el.className}`;
+  for (const el of document.querySelectorAll(".jupyter-wrapper, .jupyter-wrapper *")) {
+    const key = `${kind(el)} < ${kind(el.parentElement)}`;
+    if (!kinds.has(key)) kinds.set(key, el);
+  }
+  return [...kinds].flatMap(([key, el]) => [null, "::before", "::after"].map((pseudo) => {
+    const style = getComputedStyle(el, pseudo);
+    if (pseudo && style.content === "none") return `${key}${pseudo} none`;
+    return `${key}${pseudo || ""} ${[...style].map((p) => `${p}:${style.getPropertyValue(p)}`).join(";")}`;
+  }));
+}"""
+
+
+def test_a_notebook_page_is_styled_as_with_the_whole_of_nbconvert_s_stylesheet(browser, base_url, built_site):
+    # The page links nbconvert's stylesheet cut down to the rules that can match it. Put back the
+    # whole of it, as mkdocs-jupyter renders the notebook on its own: no element's style changes.
+    from mkdocs_jupyter.nbconvert2 import nb2html
+
+    folder = next(path for path in site_pages(built_site) if path.endswith("/notebook/"))
+    rendered = nb2html(str(next((built_site / folder).glob("*.ipynb"))), theme="light", include_requirejs=False,
+                       custom_mathjax_url="")
+    rendered = re.sub(r"<svg\b.*?</svg>", "", rendered, flags=re.S)  # a figure's own style is in its .svg file
+    whole = "\n".join(css for css in re.findall(r"<style[^>]*>(.*?)</style>", rendered, re.S)
+                      if not css.strip().startswith("['"))  # a Python list the hook drops too
+    [link] = re.findall(r'<link rel="stylesheet" href="([^"]*notebook\.[0-9a-f]+\.css)">',
+                        (built_site / folder / "index.html").read_text(encoding="utf-8"))
+    assert (built_site / folder / link).resolve().stat().st_size < len(whole) / 5, "hardly cut down"
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(base_url + folder, wait_until="load")
+        published = page.evaluate(COMPUTED_STYLES)
+        page.evaluate("""(css) => {
+          document.querySelector('link[href*="notebook."]').remove();
+          const style = document.createElement("style");
+          style.textContent = css;
+          document.head.append(style);
+        }""", whole)
+        with_whole = page.evaluate(COMPUTED_STYLES)
+        context.close()
+        assert len(published) == len(with_whole) > 100
+        changed = [(a.split(" ", 1)[0], sorted(set(a.split(";")) ^ set(b.split(";")))[:6])
+                   for a, b in zip(published, with_whole) if a != b]
+        assert not changed, f"{scheme} {folder}: {len(changed)} styles differ, first: {changed[0]}"

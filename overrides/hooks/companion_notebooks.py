@@ -11,8 +11,10 @@ MathJax 2 and mermaid loaders are removed, and $...$ in markdown cells is marked
 pymdownx.arithmatex does, for the offline_mathjax hook to typeset at build time.
 
 Two things make the rendered page lighter and valid HTML. nbconvert's stylesheets (over half a
-megabyte, the same for every notebook) are moved out of the page into one shared file,
-assets/stylesheets/notebook.<hash>.css, linked from the head, which a browser caches; and each
+megabyte, the same for every notebook, nearly all of it for JupyterLab's interface) are cut
+down to the rules that can match the page (``solutions.engine.css``: 40 KB) and moved out of
+the page into a file named by its hash, assets/stylesheets/notebook.<hash>.css, linked from
+the head, which a browser caches and notebooks with the same markup share; and each
 figure, an inline SVG (whose matplotlib ids would repeat between figures and whose <style>
 would apply to the whole page), is published as an .svg file beside the page and shown as a
 lazily loaded <img> with the figure's alt text.
@@ -189,7 +191,12 @@ def on_post_page(output, page, config):
         return ""
 
     body = _STYLE.sub(style, body)
-    css = "\n".join(styles) + "\n"
+    from solutions.engine import css as stylesheets
+
+    try:
+        css = stylesheets.prune("\n".join(styles), stylesheets.classes_of(head + body))
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: mkdocs-jupyter's stylesheet: {error}") from None
     name = f"{STYLESHEETS}/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
     target = Path(config.site_dir) / name
     if not target.exists():
