@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.companion_notebooks")
 
 _executed = []  # notebooks.Executed of this build, set in on_pre_build
+PRUNED = ROOT / ".cache" / "notebook-css"  # each notebook stylesheet cut down, under a hash of what it is cut from
+_pruned_used = set()  # the names in PRUNED this build used: the others are removed after it
 # Under `mkdocs serve` (these survive rebuilds: MkDocs loads a hook once per process).
 _watching = False  # on_serve has watched DONE: from then on, rebuilds defer notebook execution
 _running = set()  # cache keys of the notebooks being executed in the background
@@ -191,12 +193,7 @@ def on_post_page(output, page, config):
         return ""
 
     body = _STYLE.sub(style, body)
-    from solutions.engine import css as stylesheets
-
-    try:
-        css = stylesheets.prune("\n".join(styles), stylesheets.classes_of(head + body))
-    except ValueError as error:
-        raise PluginError(f"{page.file.src_uri}: mkdocs-jupyter's stylesheet: {error}") from None
+    css = _pruned("\n".join(styles), head + body, page.file.src_uri)
     name = f"{STYLESHEETS}/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
     target = Path(config.site_dir) / name
     if not target.exists():
@@ -208,8 +205,37 @@ def on_post_page(output, page, config):
     return f"{head}  {link}\n  </head>{body}"
 
 
+def _pruned(css, markup, where):
+    """Return css cut down to the rules markup can match; kept in .cache/notebook-css/ under a hash
+    of both (cutting half a megabyte down takes half a second; the result is the same each time)."""
+    from solutions.engine import css as stylesheets
+
+    classes = stylesheets.classes_of(markup)
+    key = hashlib.sha256((css + "\0" + " ".join(sorted(classes))).encode()).hexdigest()[:24]
+    path = PRUNED / f"{key}.css"
+    _pruned_used.add(path.name)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    try:
+        result = stylesheets.prune(css, classes)
+    except ValueError as error:
+        raise PluginError(f"{where}: mkdocs-jupyter's stylesheet: {error}") from None
+    PRUNED.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
+    partial.write_text(result, encoding="utf-8")
+    partial.replace(path)  # whole or not at all
+    return result
+
+
 def on_post_build(config):
     from solutions.engine import notebooks
+
+    for old in PRUNED.glob("*.css"):
+        if old.name not in _pruned_used:
+            old.unlink(missing_ok=True)
+    _pruned_used.clear()
 
     removed = notebooks.evict(ROOT, {item.src_dir for item in _executed} | {item.target for item in _executed})
     if removed:
