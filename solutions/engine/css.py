@@ -20,6 +20,7 @@ properties on ``:root``) are kept, in their order; ``@media`` blocks are cut dow
 and dropped when empty; other at-rules (``@keyframes``, ``@font-face``) are kept as they are.
 """
 
+import functools
 import re
 
 import tinycss2
@@ -37,9 +38,15 @@ def classes_of(html):
 
 def prune(css, classes):
     """Return css without the selectors (and rules) that name a class outside classes."""
-    rules = list(_kept(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), classes))
+    rules = list(_kept(_parsed(css), classes))
     last = {rule: i for i, rule in enumerate(rules)}  # a rule repeated word for word: its last copy decides
     return "".join(f"{rule}\n" for i, rule in enumerate(rules) if last[rule] == i)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(css):
+    """Parsed once per process: every notebook page brings the same half megabyte."""
+    return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
 def _kept(rules, classes):
