@@ -209,6 +209,7 @@ def _pruned(css, markup, where):
     """Return css cut down to the rules markup can match; kept in .cache/notebook-css/ under a hash
     of both (cutting half a megabyte down takes half a second; the result is the same each time)."""
     from solutions.engine import css as stylesheets
+    from solutions.engine.files import write_atomically
 
     classes = stylesheets.classes_of(markup)
     key = hashlib.sha256((css + "\0" + " ".join(sorted(classes))).encode()).hexdigest()[:24]
@@ -222,10 +223,7 @@ def _pruned(css, markup, where):
         result = stylesheets.prune(css, classes)
     except ValueError as error:
         raise PluginError(f"{where}: mkdocs-jupyter's stylesheet: {error}") from None
-    PRUNED.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
-    partial.write_text(result, encoding="utf-8")
-    partial.replace(path)  # whole or not at all
+    write_atomically(path, result)
     return result
 
 
