@@ -252,8 +252,12 @@ def tex(formula):
 
 
 def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_never_an_outdated_one(project, tmp_path):
-    """Under `mkdocs serve` a module edit is served after one rebuild, which does not wait for the set's
-    notebook: its page says it is being executed, then a second rebuild (when it is done) serves it."""
+    """Under `mkdocs serve` an edited module's page is rebuilt and served first, before the whole site and
+    without waiting for the set's notebook, which is never served outdated: it is off the site, then says
+    it is being executed, then (a second whole build, when it is done) is served with the new outputs.
+    An edit saved during a whole build stops it, and its page is served first in turn; the whole site
+    follows. Nothing else is built: Python's bytecode caches, written as the module is imported, rebuild
+    nothing."""
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
@@ -261,15 +265,19 @@ def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_nev
                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     url = f"http://127.0.0.1:{port}{site_prefix()}{LAB_FOLDER}/batchnorm/"
     notebook_url = f"http://127.0.0.1:{port}{site_prefix()}{LAB_FOLDER}/notebook/"
+    handout_url = f"http://127.0.0.1:{port}{site_prefix()}{LAB_FOLDER}/print/"
 
     def get(address):
         try:
             return urllib.request.urlopen(address, timeout=5).read().decode()
-        except OSError:
+        except OSError:  # including 404: the outdated notebook taken off the site
             return ""
 
+    def logged():
+        return Path(log.name).read_text()
+
     def builds():
-        return Path(log.name).read_text().count("Documentation built in")
+        return logged().count("Documentation built in")
 
     # What the notebook prints for the batch's mean (explore.Results.lines): 21 / 4 before, 24 / 4 after.
     old_mean, new_mean = f"{LAB_SET}.batchnorm.mean = 5.25", f"{LAB_SET}.batchnorm.mean = 6.0"
@@ -280,19 +288,41 @@ def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_nev
         seen.append(text)
         return new_mean in text
 
+    first = f"solutions: {LAB_FOLDER}/batchnorm.md rebuilt first"
     try:
         assert tex(r"\mu = 5.2500") in wait_for(lambda: get(url), FIRST_BUILD_LIMIT, server, log)
         assert old_mean in get(notebook_url)
         edit(project / MODULE, '"batch": [2, 3, 5, 11]', '"batch": [2, 3, 5, 14]')  # mean 24 / 4 = 6
         assert tex(r"\mu = 6") in wait_for(lambda: tex(r"\mu = 6") in get(url) and get(url), REBUILD_LIMIT,
                                             server, log)
-        assert builds() == 2, Path(log.name).read_text()  # the page came before the notebook was executed
+        # Served from the page rebuilt first: before the whole build after the edit ended, if it has.
+        text = logged()
+        second_build = text.find("Documentation built in", text.find("Documentation built in") + 1)
+        assert first in text and (second_build == -1 or text.index(first) < second_build), text
         wait_for(notebook_caught_up, REBUILD_LIMIT, server, log)
         served = [text for text in seen if text]
         assert any("Being executed again." in text for text in served), "the notebook was never shown as pending"
         assert not any(old_mean in text for text in served), "the outdated notebook was served after the edit"
         time.sleep(4)  # a rebuild loop would show up as further builds here
-        assert builds() == 3, Path(log.name).read_text()
+        assert builds() == 3, logged()  # the first, the one after the edit, the one serving the notebook
+
+        # Two prose edits, the second saved while the whole build after the first is under way.
+        edit(project / PAGE, "Run batch normalization", "Run batch normalization (first edit)")
+        wait_for(lambda: "(first edit)" in get(url), REBUILD_LIMIT, server, log)
+        edit(project / PAGE, "(first edit)", "(second edit)")
+        wait_for(lambda: "(second edit)" in get(url), REBUILD_LIMIT, server, log)
+        wait_for(lambda: "(second edit)" in get(handout_url), REBUILD_LIMIT, server, log)  # the whole site
+
+        def idle():  # no build under way: the last one began has ended (or stopped), and browsers were told
+            text = logged()
+            return text.count(first) == 3 and text.rfind("Reloading browsers") > text.rfind("Building documentation")
+
+        wait_for(idle, REBUILD_LIMIT, server, log)
+        time.sleep(2)
+        assert idle(), logged()
+        assert logged().count("Building documentation") == 5, logged()
+        assert builds() == 4, logged()  # the whole build after the first prose edit stopped for the second
+        assert "ERROR" not in logged() and "Traceback" not in logged(), logged()
     finally:
         server.terminate()
         server.wait(timeout=30)

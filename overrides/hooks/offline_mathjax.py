@@ -71,7 +71,6 @@ class _Typesetter:
         self.math = saved.get("math", {})
         self.used = set()  # the formulas of this build: only they are saved
         self.classes = set()  # frozensets of the class names on the glyph elements of this build
-        self.process = None
         self.changed = False
 
     @staticmethod
@@ -83,13 +82,18 @@ class _Typesetter:
         return digest.hexdigest()[:24]
 
     def _ask(self, request):
-        if self.process is None:
-            self.process = subprocess.Popen([str(node()), str(SCRIPT), str(SOURCE), FONTS], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, text=True, encoding="utf-8")
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        global _node
+        if _node is not None and (_node[0] != self.key or _node[1].poll() is not None):
+            _stop_node()
+        if _node is None:
+            _node = (self.key, subprocess.Popen([str(node()), str(SCRIPT), str(SOURCE), FONTS], stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, text=True, encoding="utf-8"))
+        process = _node[1]
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
         if not line:
+            _stop_node()
             raise PluginError("offline_mathjax: MathJax stopped in Node (its error is above)")
         return json.loads(line)
 
@@ -128,11 +132,10 @@ class _Typesetter:
         return "\n".join(kept) + "\n"
 
     def close(self):
-        if self.process is not None:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-            self.process = None
+        if not _serving:
+            _stop_node()
         if self.changed:
+            self.changed = False
             math = {key: self.math[key] for key in sorted(self.used)}
             # Written whole or not at all (a temporary file, then a rename); the hook needs no
             # import of the solutions package, so a build without the computed content works too.
@@ -146,6 +149,31 @@ class _Typesetter:
 
 
 _typesetter = None
+# MathJax's Node process: (key, Popen). Under `mkdocs serve` it lives from one rebuild to the next
+# (starting Node and MathJax takes a third of a second); `mkdocs build` stops it when it ends.
+_node = None
+_serving = False
+
+
+def _stop_node():
+    global _node
+    if _node is not None:
+        _, process = _node
+        _node = None
+        if process.stdin:
+            process.stdin.close()
+        process.wait(timeout=30)
+
+
+def on_startup(command, dirty):
+    global _serving
+    _serving = command == "serve"
+
+
+def on_shutdown():
+    _stop_node()
+
+
 _ASSISTIVE_MATH = re.compile(r'(<mjx-assistive-mml [^>]*><math [^>]*>)(.*)(</math></mjx-assistive-mml>)', re.S)
 
 
