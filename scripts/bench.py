@@ -23,7 +23,10 @@ sets' companion notebooks executed the same way without their cache.
 Edit to page, under `mkdocs serve` (on its own copy, with the computed content): a value is
 added to EDITED_MODULE's publish and placed on its page, the server is started, and then the
 module is edited (the value changes) and, separately, the page's prose is edited; each time
-the page is fetched every 50 ms, as a reader's browser polls, until the new text is served.
+the page is fetched every 50 ms, as a reader's browser polls, until the new text is served
+(the edited page is rebuilt and served first, then the whole site: overrides/hooks/solutions_glue.py).
+The edits come a few seconds apart, as an author saves: one may land during the whole build
+after the one before, which it then stops.
 The first module edit after the server starts is reported apart, the later ones as a median;
 after each, the set's companion notebook page is polled until it serves the new value too (it
 is executed in the background after the pages are served). --served-only measures only this.
