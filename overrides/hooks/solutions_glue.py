@@ -288,7 +288,7 @@ def _pages_first(changed):
 
     Anything it cannot take (another kind of file, a page added or removed, an error) returns False,
     for the whole build, which follows in any case, to do or to report."""
-    if not changed or not _built.get("env"):
+    if not _built.get("env"):
         return False
     config, files, nav, env = _built["config"], _built["files"], _built["nav"], _built["env"]
     docs, solutions = Path(config.docs_dir), ROOT / "solutions"
@@ -308,12 +308,13 @@ def _pages_first(changed):
         results = _compute(config, collect=False)  # the whole build that follows collects (on_post_build)
         _turns["collect"] = bool(results.computed)
         edited |= {src for src, page in _catalog.pages.items() if page.module in results.computed}
+        from solutions.engine.files import write_atomically
+
         site = Path(config.site_dir)
         for uri, svg in _catalog.figures():
             target = site / uri
             if not target.is_file() or target.read_bytes() != svg:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(svg)
+                write_atomically(target, svg)  # a reader fetching it meanwhile gets the old one or the new
         if results.computed:
             _withdraw_outdated_notebooks(config, files)
         doc_files = files.documentation_pages()
