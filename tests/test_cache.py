@@ -308,6 +308,8 @@ def test_a_build_from_the_cache_is_byte_identical_to_a_cold_build(tmp_path):
 
     def differing(c):
         return c.diff_files + c.left_only + c.right_only + [f for sub in c.subdirs.values() for f in differing(sub)]
+    # The search entries of every notebook page were kept the first time and read back the second.
+    assert len(list((project / ".cache/notebook-search").glob("*.json"))) == len(list(cold.rglob("*.ipynb")))
     assert not differing(filecmp.dircmp(cold, cached))
     for path in cold.rglob("*"):
         if path.is_file():

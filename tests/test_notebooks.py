@@ -185,6 +185,44 @@ def test_a_notebook_failing_in_the_background_is_recorded_and_the_server_told(tm
     assert (tmp_path / "stamp").read_text(encoding="utf-8") == item.target.name + "\n"  # the server rebuilds
 
 
+def test_a_notebook_page_search_entries_are_kept_only_for_the_same_inputs(tmp_path, monkeypatch):
+    import importlib.util
+    from types import SimpleNamespace
+
+    from mkdocs.structure.toc import AnchorLink
+
+    spec = importlib.util.spec_from_file_location("companion_hook", ROOT / "overrides/hooks/companion_notebooks.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setattr(hook, "SEARCH", tmp_path)
+    monkeypatch.setattr(hook, "_executed", [SimpleNamespace(companion=SimpleNamespace(uri="a/notebook.ipynb"))])
+    made = []
+
+    def add_entry_from_context(page):  # stands for Material's: one entry per call, naming what it read
+        made.append(page.url)
+        index.entries.append({"location": page.url, "title": page.title, "text": page.content})
+
+    index = SimpleNamespace(entries=[])
+    add = hook._entries_kept(index, add_entry_from_context)
+
+    def page(uri, content, title="Notebook", toc=()):
+        return SimpleNamespace(file=SimpleNamespace(src_uri=uri), url=uri.rsplit(".", 1)[0] + "/", title=title,
+                               meta={}, toc=list(toc), content=content)
+
+    add(page("a/notebook.ipynb", "<p>one</p>"))
+    add(page("a/notebook.ipynb", "<p>one</p>"))  # the same inputs: read back, not made again
+    assert made == ["a/notebook/"] and index.entries[0] == index.entries[1]
+    add(page("a/notebook.ipynb", "<p>two</p>"))  # each thing the plugin reads is part of the key
+    add(page("a/notebook.ipynb", "<p>one</p>", title="Renamed"))
+    add(page("a/notebook.ipynb", "<p>one</p>", toc=[AnchorLink("Section", "section", 2)]))
+    assert made == ["a/notebook/"] * 4
+    assert [entry["text"] for entry in index.entries] == ["<p>one</p>", "<p>one</p>", "<p>two</p>", "<p>one</p>",
+                                                          "<p>one</p>"]
+    add(page("b/page.md", "<p>one</p>"))  # not a notebook page: the plugin's own, every time
+    add(page("b/page.md", "<p>one</p>"))
+    assert made[4:] == ["b/page/", "b/page/"] and len(list(tmp_path.glob("*.json"))) == 4
+
+
 def test_printed_values_equal_the_committed_key(built_site):
     key = answerkey.load()
     checked = 0

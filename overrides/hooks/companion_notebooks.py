@@ -24,11 +24,15 @@ invalidates: the pages are built at once, the notebook's page says it is being e
 again (its old outputs are not shown), and a background thread executes it; when it is done
 it writes a stamp into a folder the server watches, and the rebuild that follows serves it.
 A notebook that fails there fails that rebuild, as it would have failed the build.
+
+The search plugin's entries for a notebook page (its sections' titles and text, read from the
+page's HTML, most of a megabyte: 0.1-0.3 s a page) are kept in .cache/notebook-search/ under a
+hash of everything the plugin reads to make them, and reused while that is unchanged.
 """
 
 import hashlib
 import html
-
+import json
 import logging
 import re
 import threading
@@ -49,6 +53,8 @@ _watching = False  # on_serve has watched DONE: from then on, rebuilds defer not
 _running = set()  # cache keys of the notebooks being executed in the background
 _failed = {}  # cache key -> the NotebookError message of a notebook that failed in the background
 DONE = ROOT / ".cache" / "notebooks-done"  # a stamp written here when a background execution ends
+SEARCH = ROOT / ".cache" / "notebook-search"  # the search plugin's entries of each notebook page, under a hash
+_search_used = set()  # the names in SEARCH this build used: the others are removed after it
 
 # What nbconvert's lab template puts in every notebook page that would fetch from another host.
 # Each is found from a literal first marker (a pattern starting with \s* or .*? would be tried
@@ -101,6 +107,45 @@ def on_pre_build(config):
     if config.nav is not None:
         for item in _executed:
             _add_to_nav(config.nav, item.companion, notebooks.TITLE)
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    if index is not None and search.config.enabled:
+        index.add_entry_from_context = _entries_kept(index, index.add_entry_from_context)
+
+
+def _entries_kept(index, add_entry_from_context):
+    """Wrap the search index's add_entry_from_context(page): for a notebook page, the entries it
+    made from the same inputs before are appended again, read from SEARCH; other pages go through."""
+    from importlib.metadata import version
+
+    from material.plugins.search import plugin as material_search
+
+    from solutions.engine.files import write_atomically
+
+    segmented = material_search.jieba is not None  # Chinese segmentation, when jieba is installed
+
+    def toc(items):
+        return [[item.title, item.id, item.level, toc(item.children)] for item in items]
+
+    def add(page):
+        if page.file.src_uri not in {item.companion.uri for item in _executed}:
+            return add_entry_from_context(page)
+        meta = {name: page.meta.get(name) for name in ("title", "tags", "search")}
+        made_from = json.dumps([version("mkdocs-material"), segmented, page.url, str(page.title), meta, toc(page.toc)],
+                               sort_keys=True, default=str)
+        key = hashlib.sha256(made_from.encode() + b"\0" + page.content.encode()).hexdigest()[:24]
+        path = SEARCH / f"{key}.json"
+        _search_used.add(path.name)
+        try:
+            index.entries.extend(json.loads(path.read_text(encoding="utf-8")))
+            return
+        except (OSError, ValueError):
+            pass
+        start = len(index.entries)
+        add_entry_from_context(page)
+        write_atomically(path, json.dumps(index.entries[start:]))
+
+    return add
 
 
 def _add_to_nav(nav, companion, title):
@@ -234,6 +279,10 @@ def on_post_build(config):
         if old.name not in _pruned_used:
             old.unlink(missing_ok=True)
     _pruned_used.clear()
+    for old in SEARCH.glob("*.json"):
+        if old.name not in _search_used:
+            old.unlink(missing_ok=True)
+    _search_used.clear()
 
     removed = notebooks.evict(ROOT, {item.src_dir for item in _executed} | {item.target for item in _executed})
     if removed:
