@@ -243,6 +243,28 @@ def test_formulas_carry_mathml_for_screen_readers(visits):
         assert seen["assistive"] == seen["containers"], f"{scheme} {path}: formulas without assistive MathML"
 
 
+def test_a_screen_reader_is_given_every_formula_as_mathml(browser, base_url, built_site):
+    """The accessibility tree itself (what a screen reader reads), not only the DOM, holds each formula's
+    MathML, on the page with the most formulas, at phone width with its solutions open, so that most of
+    them are far below the fold; the visual rendering is hidden from it (MathJax marks it aria-hidden)."""
+    counts = {path: (built_site / path / "index.html").read_text(encoding="utf-8").count("<mjx-container")
+              for path in site_pages(built_site)}
+    path = max(sorted(counts), key=counts.get)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(base_url + path, wait_until="load")
+    page.evaluate(OPEN_SOLUTIONS)
+    containers = page.evaluate("document.querySelectorAll('mjx-container').length")
+    hidden = page.evaluate("[...document.querySelectorAll('mjx-container > mjx-math')]"
+                           ".filter((m) => m.getAttribute('aria-hidden') === 'true').length")
+    nodes = context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    context.close()
+    read = [node for node in nodes if not node.get("ignored") and node.get("role", {}).get("value") == "MathMLMath"]
+    assert containers == counts[path] > 0, path
+    assert len(read) == containers, f"{path}: {len(read)} of {containers} formulas reach the accessibility tree"
+    assert hidden == containers, f"{path}: {containers - hidden} formulas' visual rendering is not aria-hidden"
+
+
 def test_every_image_loads_and_has_descriptive_alt_text(visits):
     for (scheme, path), seen in visits.items():
         for image in seen["images"]:  # the drawing a palette hides is never fetched (tested below)
