@@ -194,7 +194,7 @@ def test_a_notebook_page_search_entries_are_kept_only_for_the_same_inputs(tmp_pa
     spec = importlib.util.spec_from_file_location("companion_hook", ROOT / "overrides/hooks/companion_notebooks.py")
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
-    monkeypatch.setattr(hook, "SEARCH", tmp_path)
+    monkeypatch.setattr(hook, "SEARCH", hook._Kept(tmp_path, ".json"))
     monkeypatch.setattr(hook, "_executed", [SimpleNamespace(companion=SimpleNamespace(uri="a/notebook.ipynb"))])
     made = []
 

@@ -46,15 +46,43 @@ ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.companion_notebooks")
 
 _executed = []  # notebooks.Executed of this build, set in on_pre_build
-PRUNED = ROOT / ".cache" / "notebook-css"  # each notebook stylesheet cut down, under a hash of what it is cut from
-_pruned_used = set()  # the names in PRUNED this build used: the others are removed after it
 # Under `mkdocs serve` (these survive rebuilds: MkDocs loads a hook once per process).
 _watching = False  # on_serve has watched DONE: from then on, rebuilds defer notebook execution
 _running = set()  # cache keys of the notebooks being executed in the background
 _failed = {}  # cache key -> the NotebookError message of a notebook that failed in the background
 DONE = ROOT / ".cache" / "notebooks-done"  # a stamp written here when a background execution ends
-SEARCH = ROOT / ".cache" / "notebook-search"  # the search plugin's entries of each notebook page, under a hash
-_search_used = set()  # the names in SEARCH this build used: the others are removed after it
+
+
+class _Kept:
+    """Texts kept in a folder under a hash of what each is made from; the ones a build did not
+    use are removed after it (evict, in on_post_build)."""
+
+    def __init__(self, folder, suffix):
+        self.folder, self.suffix, self.used = folder, suffix, set()
+
+    def get(self, key, make, parse=str):
+        """Return parse(the text kept under key), or make and keep it if there is none (or it does not parse)."""
+        path = self.folder / f"{key}{self.suffix}"
+        self.used.add(path.name)
+        try:
+            return parse(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        from solutions.engine.files import write_atomically
+
+        text = make()
+        write_atomically(path, text)
+        return parse(text)
+
+    def evict(self):
+        for old in self.folder.glob(f"*{self.suffix}"):
+            if old.name not in self.used:
+                old.unlink(missing_ok=True)
+        self.used.clear()
+
+
+PRUNED = _Kept(ROOT / ".cache" / "notebook-css", ".css")  # each notebook stylesheet cut down
+SEARCH = _Kept(ROOT / ".cache" / "notebook-search", ".json")  # the search plugin's entries of each notebook page
 
 # What nbconvert's lab template puts in every notebook page that would fetch from another host.
 # Each is found from a literal first marker (a pattern starting with \s* or .*? would be tried
@@ -120,32 +148,34 @@ def _entries_kept(index, add_entry_from_context):
 
     from material.plugins.search import plugin as material_search
 
-    from solutions.engine.files import write_atomically
-
     segmented = material_search.jieba is not None  # Chinese segmentation, when jieba is installed
 
     def toc(items):
         return [[item.title, item.id, item.level, toc(item.children)] for item in items]
 
     def add(page):
-        if page.file.src_uri not in {item.companion.uri for item in _executed}:
+        if not _is_notebook(page):
             return add_entry_from_context(page)
         meta = {name: page.meta.get(name) for name in ("title", "tags", "search")}
         made_from = json.dumps([version("mkdocs-material"), segmented, page.url, str(page.title), meta, toc(page.toc)],
                                sort_keys=True, default=str)
         key = hashlib.sha256(made_from.encode() + b"\0" + page.content.encode()).hexdigest()[:24]
-        path = SEARCH / f"{key}.json"
-        _search_used.add(path.name)
-        try:
-            index.entries.extend(json.loads(path.read_text(encoding="utf-8")))
-            return
-        except (OSError, ValueError):
-            pass
-        start = len(index.entries)
-        add_entry_from_context(page)
-        write_atomically(path, json.dumps(index.entries[start:]))
+
+        def make():
+            start = len(index.entries)
+            add_entry_from_context(page)
+            made = index.entries[start:]
+            del index.entries[start:]  # appended again, as read back, below
+            return json.dumps(made)
+
+        index.entries.extend(SEARCH.get(key, make, parse=json.loads))
 
     return add
+
+
+def _is_notebook(page):
+    """Return whether page is one of this build's companion notebook pages."""
+    return page.file.src_uri in {item.companion.uri for item in _executed}
 
 
 def _add_to_nav(nav, companion, title):
@@ -181,7 +211,7 @@ def on_files(files, config):
 
 
 def on_page_content(content, page, config, files):
-    if page.file.src_uri not in {item.companion.uri for item in _executed}:
+    if not _is_notebook(page):
         return content
     for marker, loader in _LOADERS:
         matches = []
@@ -209,7 +239,7 @@ def _math(cell):
 
 def on_post_page(output, page, config):
     """Publish the notebook page's figures as files and its stylesheets as one shared file."""
-    if page.file.src_uri not in {item.companion.uri for item in _executed}:
+    if not _is_notebook(page):
         return output
     folder = Path(config.site_dir) / PurePosixPath(page.file.dest_uri).parent
     figures = []
@@ -254,35 +284,24 @@ def _pruned(css, markup, where):
     """Return css cut down to the rules markup can match; kept in .cache/notebook-css/ under a hash
     of both (cutting half a megabyte down takes half a second; the result is the same each time)."""
     from solutions.engine import css as stylesheets
-    from solutions.engine.files import write_atomically
 
     classes = stylesheets.classes_of(markup)
     key = hashlib.sha256((css + "\0" + " ".join(sorted(classes))).encode()).hexdigest()[:24]
-    path = PRUNED / f"{key}.css"
-    _pruned_used.add(path.name)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    try:
-        result = stylesheets.prune(css, classes)
-    except ValueError as error:
-        raise PluginError(f"{where}: mkdocs-jupyter's stylesheet: {error}") from None
-    write_atomically(path, result)
-    return result
+
+    def make():
+        try:
+            return stylesheets.prune(css, classes)
+        except ValueError as error:
+            raise PluginError(f"{where}: mkdocs-jupyter's stylesheet: {error}") from None
+
+    return PRUNED.get(key, make)
 
 
 def on_post_build(config):
     from solutions.engine import notebooks
 
-    for old in PRUNED.glob("*.css"):
-        if old.name not in _pruned_used:
-            old.unlink(missing_ok=True)
-    _pruned_used.clear()
-    for old in SEARCH.glob("*.json"):
-        if old.name not in _search_used:
-            old.unlink(missing_ok=True)
-    _search_used.clear()
+    PRUNED.evict()
+    SEARCH.evict()
 
     removed = notebooks.evict(ROOT, {item.src_dir for item in _executed} | {item.target for item in _executed})
     if removed:
