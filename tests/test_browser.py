@@ -152,8 +152,50 @@ AXE_RUN = """async () => {
 }"""
 
 
-def visit(context, url):
-    """Open url in a new page of context; return what the browser saw, including every request."""
+# The distinct class names of the math characters shown on a page (each names a character and its font).
+GLYPH_CLASSES = """async () => {
+  await document.fonts.ready;  // the fonts the opened solutions asked for
+  const invisible = /(^| )mjx-c(2061|2062|2063|2064|200B|A0|20)( |$)/;  // no glyph by design
+  return [...new Set([...document.querySelectorAll("article mjx-c")].map((c) => c.className))]
+    .filter((name) => !invisible.test(name));
+}"""
+
+
+def glyphs_in_local_fonts(page, checked):
+    """Return {class name: fonts} for each math character on page that the browser draws in a font
+    of the reader's machine instead of the site's MathJax fonts (a character that its font lacks),
+    as Chromium reports it (CDP CSS.getPlatformFontsForNode on the character's ::before, which holds
+    it). A class name in `checked` (seen on an earlier page) is not asked again; each asked is added.
+    Also return every class name on the page."""
+    shown = page.evaluate(GLYPH_CLASSES)
+    wanted = set(shown) - checked
+    if not wanted:
+        return {}, shown
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    pending, local = [cdp.send("DOM.getDocument", {"depth": -1})["root"]], {}
+    while pending and wanted:
+        node = pending.pop()
+        pending += node.get("children", [])
+        name = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2])).get("class")
+        if node.get("nodeName") != "MJX-C" or name not in wanted:
+            continue
+        before = [p["nodeId"] for p in node.get("pseudoElements", []) if p.get("pseudoType") == "before"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": before[0]})["fonts"] if before else []
+        if not fonts or not all(font["isCustomFont"] for font in fonts):
+            local[name] = [font["familyName"] for font in fonts]
+        wanted.discard(name)
+        checked.add(name)
+    cdp.detach()
+    return local, shown
+
+
+def visit(context, url, glyphs_checked=None):
+    """Open url in a new page of context; return what the browser saw, including every request.
+
+    glyphs_checked: a set of math characters' class names already seen drawn; given it, each new
+    one on the page is checked against local fonts (seen["localGlyphs"])."""
     page = context.new_page()
     seen = {"console": [], "failed": [], "requests": []}
     page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
@@ -167,6 +209,8 @@ def visit(context, url):
     seen["solutions"] = page.evaluate(OPEN_SOLUTIONS)
     seen["images"] = page.evaluate(IMAGES)
     page.wait_for_load_state("networkidle")
+    if glyphs_checked is not None:
+        seen["localGlyphs"], seen["glyphClasses"] = glyphs_in_local_fonts(page, glyphs_checked)
     seen["axe"] = []
     if AXE.exists():
         page.add_script_tag(path=str(AXE))
@@ -179,11 +223,11 @@ def visits(browser, base_url, built_site):
     """{(scheme, page path): what the browser saw}, for every page in the light and dark palettes."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shown = one_page_per_set(built_site)
-    seen = {}
+    seen, glyphs = {}, {"light": set(), "dark": None}  # the fonts are the same in both palettes
     for scheme in ("light", "dark"):
         context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
         for path in site_pages(built_site):
-            page, seen[scheme, path] = visit(context, base_url + path)
+            page, seen[scheme, path] = visit(context, base_url + path, glyphs[scheme])
             seen[scheme, path]["screenshots"] = screenshots(page, path, scheme) if path in shown else []
             page.close()
         context.close()
@@ -232,6 +276,16 @@ def test_all_math_is_typeset_with_visible_glyphs(visits):
             fonts = dict(seen["mathFonts"])
             assert fonts.get("MJXTEX") == "loaded" and "error" not in fonts.values(), f"{where}: {fonts}"
     assert sum(seen["math"] for seen in visits.values()) > 100
+
+
+def test_every_math_character_is_drawn_in_the_sites_fonts(visits):
+    """The site's MathJax fonts are cut down to the characters the site uses (offline_mathjax.py):
+    the browser itself says that it draws each character shown on any page in one of them."""
+    local = {path: seen["localGlyphs"] for (_, path), seen in visits.items() if seen.get("localGlyphs")}
+    assert not local, f"math characters drawn in a local font (missing from the site's fonts): {local}"
+    # Every page was asked (in the light palette), and the site shows math.
+    assert all("glyphClasses" in seen for (scheme, _), seen in visits.items() if scheme == "light")
+    assert any(seen.get("glyphClasses") for seen in visits.values())
 
 
 def test_no_page_runs_mathjax_in_the_browser(visits):

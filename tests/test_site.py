@@ -115,6 +115,44 @@ def test_math_is_typeset_at_build_time_with_fonts_served_by_the_site(built_site)
     assert ("chtml.css" in landing) == ("<mjx-container" in landing)  # only pages with math link it
 
 
+def test_the_math_fonts_are_cut_down_keeping_the_original_outlines(built_site):
+    """offline_mathjax.py cuts each MathJax font down to the characters the site's math shows (the
+    browser tests check that every character shown is drawn in one of them). Here, with fontTools
+    reading the files: each published font maps only characters that the font MathJax ships maps,
+    each with its original shape and advance width; every character a rule of the stylesheet draws
+    that some shipped font holds is still in some published font (which one the browser uses, the
+    browser test asks); together they are smaller than the originals."""
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    import mathjax
+
+    shipped_folder = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"  # what the pinned package ships
+    published_folder = built_site / "assets" / "mathjax"
+    css = (published_folder / "chtml.css").read_text(encoding="utf-8")
+    drawn = set()
+    for text in re.findall(r'content:\s*"((?:[^"\\]|\\.)*)"', css):  # CSS strings, with \HEX escapes
+        drawn.update(ord(c) for c in re.sub(r"\\([0-9A-Fa-f]{1,6})\s?", lambda m: chr(int(m.group(1), 16)), text))
+    urls = re.findall(r'@font-face[^{]*\{[^}]*src:\s*url\("([^"]+)"\)', css)
+    assert urls and drawn
+    held, still_held = set(), set()
+    for url in urls:
+        shipped, published = TTFont(shipped_folder / url), TTFont(published_folder / url)
+        kept, original = published.getBestCmap() or {}, shipped.getBestCmap()  # none kept: no cmap
+        assert set(kept) <= set(original), url
+        held |= drawn & set(original)
+        still_held |= set(kept)
+        for code, name in kept.items():
+            pens = RecordingPen(), RecordingPen()
+            published.getGlyphSet()[name].draw(pens[0])
+            shipped.getGlyphSet()[original[code]].draw(pens[1])
+            assert pens[0].value == pens[1].value, f"{url}: the outline of {code:#x} differs"
+            assert published["hmtx"][name] == shipped["hmtx"][original[code]], f"{url}: the width of {code:#x}"
+    assert held <= still_held, sorted(map(hex, held - still_held))
+    assert sum((published_folder / url).stat().st_size for url in urls) < sum(
+        (shipped_folder / url).stat().st_size for url in urls)
+
+
 def test_two_builds_are_byte_identical(built_site, tmp_path):
     second = tmp_path / "second"
     assert build(ROOT, second).returncode == 0
