@@ -78,26 +78,6 @@ def test_no_page_refers_to_another_host(built_site):
         assert not re.search(r"(url\(|@import)\s*['\"]?(https?:)?//", css.read_text(encoding="utf-8")), css
 
 
-# What the theme's bundle defines for the scripts after it (its observables, on window).
-THEME_GLOBALS = re.compile(r"\b(document|location|target|keyboard|viewport|tablet|screen|print|alert|progress|component)\$")
-
-
-def test_no_script_holds_back_the_first_paint(built_site):
-    """Every script file is deferred (or async, or a module), so the browser paints a page as soon as its
-    stylesheets arrive; an inline script that runs at once uses nothing the deferred bundle defines."""
-    for html in built_site.rglob("*.html"):
-        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-        for script in soup.find_all("script"):
-            kind = script.get("type", "text/javascript")
-            if kind not in ("text/javascript", "module"):
-                continue  # data (application/json), not run
-            where = f"{html.relative_to(built_site)}: {str(script)[:120]}"
-            if script.get("src"):
-                assert kind == "module" or script.has_attr("defer") or script.has_attr("async"), where
-            elif kind != "module":
-                assert not THEME_GLOBALS.search(script.string or ""), where
-
-
 def test_math_is_typeset_at_build_time_with_fonts_served_by_the_site(built_site):
     assert any((built_site / "assets/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
     assert not (built_site / "assets/mathjax/tex-chtml.js").exists()  # no MathJax runs in the browser
