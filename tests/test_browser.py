@@ -462,7 +462,8 @@ def test_each_set_prints_as_a_handout_with_its_title_and_solutions(browser, base
         expected = solution_texts(page)
         text = pdf_text(page, tmp_path, path.strip("/").replace("/", "-"))
         assert title in text, f"{path}: the PDF lacks the set's title {title!r}"
-        assert expected, f"{path}: its solutions hold no run of five words of prose to look for in the PDF"
+        held_back = page.locator("article details").count() == 0  # its handout holds the statements only
+        assert expected or held_back, f"{path}: its solutions hold no run of five words of prose to look for in the PDF"
         missing = [words for words in expected if words not in text]
         assert not missing, f"{path}: solution text missing from the PDF: {missing}"
         assert "Skip to content" not in text and "Switch to" not in text, f"{path}: navigation was printed"
