@@ -139,9 +139,10 @@ READS_NO_SET = {
 
 def content_dependent(tests):
     """Return the test files of a tests/ folder that read the sets: all of them but READS_NO_SET."""
-    missing = sorted(set(READS_NO_SET) - {path.name for path in tests.glob("test_*.py")})
+    names = sorted(path.name for path in tests.glob("test_*.py"))
+    missing = sorted(set(READS_NO_SET) - set(names))
     assert not missing, f"READS_NO_SET names test files that {tests} does not have: {missing}"
-    return [f"tests/{path.name}" for path in sorted(tests.glob("test_*.py")) if path.name not in READS_NO_SET]
+    return [f"tests/{name}" for name in names if name not in READS_NO_SET]
 
 
 def released_sets(project):
@@ -211,8 +212,8 @@ def test_the_suite_holds_for_any_content(tmp_path):
     init.write_text(init.read_text(encoding="utf-8") + "\nRELEASED = False\n", encoding="utf-8")
     assert run_cli(project, "check").returncode == 0
 
-    assert "tests/test_holdout_set.py" in content_dependent(project / "tests")  # the new set's own tests run too
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-                             *content_dependent(project / "tests")], cwd=project, capture_output=True,
-                            text=True, timeout=3000, env=dict(os.environ, ANY_CONTENT_COPY="1"))
+    files = content_dependent(project / "tests")
+    assert "tests/test_holdout_set.py" in files  # the new set's own tests run too
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *files], cwd=project,
+                            capture_output=True, text=True, timeout=3000, env=dict(os.environ, ANY_CONTENT_COPY="1"))
     assert result.returncode == 0, result.stdout[-6000:]
