@@ -317,6 +317,11 @@ def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_nev
     def builds():
         return logged().count("Documentation built in")
 
+    def timeline():  # what a failure shows: the server's steps, not every line of every build
+        steps = ("Building documentation", "Documentation built in", "rebuilt first", "whole build stopped",
+                 "whole site built", "Detected file changes", "Reloading browsers", "ERROR", "Traceback")
+        return "\n".join(line for line in logged().splitlines() if any(step in line for step in steps))
+
     # What the notebook prints for the batch's mean (explore.Results.lines): 21 / 4 before, 24 / 4 after.
     old_mean, new_mean = f"{LAB_SET}.batchnorm.mean = 5.25", f"{LAB_SET}.batchnorm.mean = 6.0"
     seen = []
@@ -342,7 +347,8 @@ def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_nev
         assert any("Being executed again." in text for text in served), "the notebook was never shown as pending"
         assert not any(old_mean in text for text in served), "the outdated notebook was served after the edit"
         time.sleep(4)  # a rebuild loop would show up as further builds here
-        assert builds() == 3, logged()  # the first, the one after the edit, the one serving the notebook
+        assert builds() == 3, timeline()  # the first, the one after the edit, the one serving the notebook
+        assert logged().count("whole site built, now served") == 2, timeline()  # the two after the first
 
         # Two prose edits, the second saved while the whole build after the first is under way.
         edit(project / PAGE, "Run batch normalization", "Run batch normalization (first edit)")
@@ -357,9 +363,11 @@ def test_serve_shows_an_edited_module_at_once_and_its_notebook_when_executed_nev
 
         wait_for(idle, REBUILD_LIMIT, server, log)
         time.sleep(2)
-        assert idle(), logged()
-        assert logged().count("Building documentation") == 5, logged()
-        assert builds() == 4, logged()  # the whole build after the first prose edit stopped for the second
+        assert idle(), timeline()
+        assert logged().count("Building documentation") == 5, timeline()
+        # The whole build after the first prose edit stopped for the second, and says which file stopped it.
+        assert logged().count(f"whole build stopped, {PAGE} changed during it") == 1, timeline()
+        assert builds() == 4 and logged().count("whole site built, now served") == 3, timeline()
         assert "ERROR" not in logged() and "Traceback" not in logged(), logged()
     finally:
         server.terminate()

@@ -218,7 +218,7 @@ def on_serve(server, config, builder):
     def pages_first_then_the_site():
         now = _sources()
         read, _turns["read"] = _turns["read"], now
-        changed = sorted(path for path in now.keys() | read.keys() if now.get(path) != read.get(path))
+        changed = _changed(now, read)
         if not changed:
             server._wanted_epoch = server._visible_epoch  # nothing new to build or to reload
             return
@@ -233,11 +233,13 @@ def on_serve(server, config, builder):
                 server._rebuild_cond.wait_for(lambda: server._want_rebuild, timeout=RELOAD_PAUSE)
         try:
             builder()  # into _turns["other"] (on_config); if it fails, the served folder stays
-        except _Superseded:  # a newer edit was saved: its pages first, then a whole build with it
+        except _Superseded as stop:  # a newer edit was saved: its pages first, then a whole build with it
+            log.info(f"solutions: whole build stopped, {stop} changed during it; the next one takes the change")
             server._wanted_epoch = server._visible_epoch
             return
         _turns.update(served=_turns["other"], other=_turns["served"])
         server.root = _turns["served"]
+        log.info("solutions: whole site built, now served")
         if first:  # and again when the whole site is served
             server._wanted_epoch = max(round(time.monotonic() * 1000), server._visible_epoch + 1)
 
@@ -262,20 +264,35 @@ def _sources():
     return found
 
 
+def _changed(now, read):
+    """Return the sorted paths whose (mtime_ns, size) differ between two _sources(), added and removed too."""
+    return sorted(path for path in now.keys() | read.keys() if now.get(path) != read.get(path))
+
+
 class _Superseded(Exception):
     """Under `mkdocs serve`, a file changed during a whole build: that build stops, for one with the change."""
 
 
 def _superseded():
-    """Raise _Superseded if a watched file has changed since this whole build began."""
+    """Raise _Superseded, naming the files, if a watched file has changed since this whole build began."""
     server = _turns.get("server")
-    if server is not None and server._want_rebuild and _sources() != _turns["read"]:
-        raise _Superseded("a newer edit")
+    if server is None or not server._want_rebuild:
+        return
+    changed = _changed(_sources(), _turns["read"])
+    if changed:
+        raise _Superseded(", ".join(_shown(path) for path in changed))
+
+
+def _shown(path):
+    """A watched path as the log shows it: relative to the project where it is inside it."""
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
 def _not_superseded(record):
-    """Keep MkDocs' 'Error reading page' lines out of the log when the error is only _Superseded."""
-    return not (record.exc_info is None and isinstance(sys.exc_info()[1], _Superseded))
+    """Keep MkDocs' 'Error reading page' and 'Error building page' lines out of the log when the error is
+    only _Superseded (the stop is logged once, by the server's rebuild). Only errors: any other line stays."""
+    return not (record.levelno >= logging.ERROR and record.exc_info is None
+                and isinstance(sys.exc_info()[1], _Superseded))
 
 
 def on_shutdown():
