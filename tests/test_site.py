@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 from solutions.engine import answerkey
@@ -380,3 +381,39 @@ def test_no_heading_holds_math_which_the_table_of_contents_would_show_raw(built_
         soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
         for link in soup.select("nav.md-nav--secondary a"):
             assert "\\(" not in link.get_text() and "$" not in link.get_text(), f"{html.relative_to(built_site)}: {link.get_text()!r}"
+
+
+# The stylesheets a page links that are not the site's own: the theme's, MathJax's and the notebooks'.
+THEIRS = re.compile(r"assets/stylesheets/(main|palette|notebook)\.[0-9a-f]+(\.min)?\.css$|assets/mathjax/chtml\.css$")
+
+
+def test_each_page_waits_for_one_stylesheet_of_the_sites_own_which_joins_them_in_order(built_site):
+    listed = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["extra_css"]
+    joined = (built_site / "assets" / "stylesheets" / "site.css").read_text(encoding="utf-8")
+    # mkdocstrings' stylesheet comes first (lowest in the cascade), then mkdocs.yml's, in its order, each whole.
+    starts = [joined.index((built_site / "assets" / "_mkdocstrings.css").read_text(encoding="utf-8").strip())]
+    starts += [joined.index((ROOT / "docs" / path).read_text(encoding="utf-8").strip()) for path in listed]
+    assert starts == sorted(starts)
+    for html in [*built_site.rglob("index.html"), built_site / "404.html"]:
+        head = html.read_text(encoding="utf-8").split("</head>")[0]
+        links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', head)
+        own = [href.rsplit("/", 1)[-1] for href in links if not THEIRS.search(href)]
+        assert own == ["site.css"], (html, links)
+
+
+def test_the_themes_script_is_deferred_and_the_sites_scripts_wait_for_it(built_site):
+    for html in [*built_site.rglob("index.html"), built_site / "404.html"]:
+        text = html.read_text(encoding="utf-8")
+        bundle = re.findall(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js"([^>]*)>', text)
+        assert bundle == [" defer"], html
+        # Inline scripts after it that use the theme's document$ run on DOMContentLoaded, after every deferred script.
+        after = text.split("bundle.", 1)[1]
+        for script in re.findall(r"<script>(.*?)</script>", after, re.S):
+            if "document$" in script:
+                assert script.strip().startswith('document.addEventListener("DOMContentLoaded"'), (html, script[:80])
+
+
+def test_a_stylesheet_that_would_change_meaning_when_joined_fails_the_build_naming_its_line(project):
+    edit(project / "docs" / "stylesheets" / "solutions.css", "/* Wide equations",
+         '.md-typeset { background: url("paper.png"); }\n/* Wide equations')
+    assert_build_fails(project, 'docs/stylesheets/solutions.css:1: `url("paper.png")`', "use a data: URL")
