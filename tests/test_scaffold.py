@@ -33,6 +33,15 @@ def tree(project):
             if (project / part).is_dir() else [project / part]) if path.is_file() and "__pycache__" not in path.parts}
 
 
+def release(init):
+    """Release a set as the README says: delete the line `RELEASED = False` from its __init__.py."""
+    lines = init.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("RELEASED = False")]
+    assert len(kept) == len(lines) - 1, f"{init}: not one line RELEASED = False"
+    init.write_text("".join(kept), encoding="utf-8")
+    assert "draft" not in init.read_text(encoding="utf-8").lower(), f"{init}: still speaks of a draft once released"
+
+
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory):
     """A copy of the project right after `new` (a draft set of two problems); returns (project, result, before)."""
@@ -101,7 +110,7 @@ def test_releasing_with_an_untested_problem_fails_naming_problem_and_test_file(s
     for part in tree(scaffolded[0]):
         (project / part).parent.mkdir(parents=True, exist_ok=True)
         (project / part).write_bytes((scaffolded[0] / part).read_bytes())
-    edit(project / "solutions/softmax_set/__init__.py", "RELEASED = False\n", "")  # release, as the README says
+    release(project / "solutions/softmax_set/__init__.py")
     result = build(project, tmp_path / "site")
     assert result.returncode != 0
     assert re.search(r"tests/test_softmax_set\.py:\d+: problem softmax_set\.softmax_ce has no independent test yet",
@@ -192,7 +201,7 @@ def test_the_suite_holds_for_any_content(tmp_path):
     tests.write_text(re.sub(r'@pytest.mark.skip\(reason="[^"]*"\)\n', "", tests.read_text(encoding="utf-8"))
                      .replace('assert values["x"] == one_step.INPUTS["x"]', 'assert values["square"] == 4  # 2 * 2 by hand'),
                      encoding="utf-8")
-    edit(project / "solutions/holdout_set/__init__.py", "RELEASED = False\n", "")
+    release(project / "solutions/holdout_set/__init__.py")
     assert run_cli(project, "regenerate").returncode == 0
 
     # 2. an erratum dated today in a released set: its published value was wrong, the code now right

@@ -92,9 +92,7 @@ def set_folder(layout, set_name):
 def init_text(title, course, source):
     return (f'"""{title} ({course}): {source}."""\n\n'
             f"TITLE = {title!r}\nCOURSE = {course!r}\nSOURCE = {source!r}\n"
-            "# A draft: the site shows the problem statements only. Delete this line to release the solutions\n"
-            "# (the build refuses while tests/test_<set>.py still skips a problem as untested).\n"
-            "RELEASED = False\n")
+            "RELEASED = False  # a draft: the site shows the problem statements only. Delete this line to release\n")
 
 
 def module_text(problem):
