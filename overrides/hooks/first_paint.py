@@ -28,10 +28,10 @@ def on_config(config):
     The site's own stylesheets are checked here, before the build touches the site folder."""
     _sources[:] = [str(path) for path in config.extra_css if str(path) != TARGET]
     for path in _sources:
-        source = Path(config.docs_dir) / path
         if "://" in path or path.startswith("/"):
             raise PluginError(f"mkdocs.yml: extra_css lists {path}; only the site's own stylesheets can be "
                               f"joined into {TARGET}")
+        source = Path(config.docs_dir) / path
         if source.is_file():
             _joinable(source.read_text(encoding="utf-8"), Path(config.docs_dir).name + "/" + path)
     config.extra_css = [TARGET]
@@ -65,7 +65,8 @@ def on_post_build(config):
         if not source.is_file():
             raise PluginError(f"mkdocs.yml: extra_css lists {path}, which the build did not publish")
         text = source.read_text(encoding="utf-8")
-        _joinable(text, path)
+        if not (Path(config.docs_dir) / path).is_file():  # a plugin's (mkdocstrings'): not checked in on_config
+            _joinable(text, path)
         parts.append(f"/* {path} */\n{text.rstrip()}\n")
     target = site / TARGET
     target.parent.mkdir(parents=True, exist_ok=True)
