@@ -18,7 +18,8 @@ regenerate --no-cache` (every problem recomputed, no cache; process start to exi
 notebook route: each problem page's computation executed as a Jupyter notebook through
 nbclient, one notebook per page with one fresh kernel each (ipykernel from this Python), as
 mkdocs-jupyter's `execute: true` executes a site of notebook pages; and, for reference, the
-sets' companion notebooks executed the same way without their cache.
+sets' companion notebooks executed one after another without their cache, as a build
+executes each (notebooks.execute: nbclient, in a kernel forked from solutions.engine.kernels).
 
 Edit to page, under `mkdocs serve` (on its own copy, with the computed content): a value is
 added to EDITED_MODULE's publish and placed on its page, the server is started, and then the
@@ -184,7 +185,7 @@ def notebooks(project):
 
 
 def companions(project):
-    """Execute the sets' companion notebooks with nbclient, one fresh kernel each, no cache; return the seconds."""
+    """Execute the sets' companion notebooks one after another as a build does each, no cache; return the seconds."""
     import yaml
 
     from solutions.engine import notebooks
@@ -360,7 +361,7 @@ def main():
         companion = site["companion_route"]["total"]
         print(f"\n{'full_regeneration':<22}{regeneration:>9.3f}   (python -m solutions regenerate --no-cache, whole process)")
         print(f"{'notebook_route':<22}{route:>9.3f}   (nbclient, one notebook and one fresh kernel per problem page)")
-        print(f"{'companion_route':<22}{companion:>9.3f}   (nbclient, the companion notebooks one after another, no cache)")
+        print(f"{'companion_route':<22}{companion:>9.3f}   (nbclient, the companion notebooks one after another in forked kernels, no cache)")
         site["served"] = served_edits(args.runs)
         report_served(site["served"])
     if args.json:

@@ -2,6 +2,7 @@
 committed key, rendered offline with a download link, and re-executed exactly when what they import changes."""
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -127,6 +128,38 @@ def test_executing_a_notebook_twice_gives_the_bytes_the_site_offers(built_site):
     assert first == (built_site / companion.folder / "notebook" / notebooks.NOTEBOOK).read_text(encoding="utf-8")
 
 
+def test_a_forked_kernel_gives_the_bytes_of_a_kernel_started_afresh(monkeypatch):
+    # The companion drawing the most figures, and a notebook of matplotlib's own inline figure and
+    # what the kernel has imported: executed in a kernel started afresh and in one forked from the server.
+    companion = max(companions(), key=lambda companion: sum(
+        (ROOT / sets.module_path(problem.module)).read_text(encoding="utf-8").count(".figure(")
+        for problem in companion.problems))
+    inline = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 4, 9])\nplt.title('inline')"),
+        nbformat.v4.new_code_cell("import sys\nprint(sorted(name for name in sys.modules if name.split('.')[0] == 'solutions'))\n"
+                                  "print(sys.path[0], sys.argv[0].rsplit('/', 1)[-1], sys.flags.hash_randomization)")])
+    executed = {}
+    for forked in (False, True):
+        monkeypatch.setattr(notebooks, "FORKED", forked)
+        executed[forked] = [nbformat.writes(notebooks.execute(notebooks.build(companion), companion.uri, ROOT)),
+                            nbformat.writes(notebooks.execute(inline, "inline.ipynb", ROOT))]
+    assert executed[True] == executed[False]
+    outputs = nbformat.reads(executed[True][1], as_version=4).cells
+    assert "image/png" in outputs[0].outputs[-1]["data"]  # the inline backend showed the figure
+    assert outputs[1].outputs[0]["text"].startswith("[]\n")  # the server imports no module of the package
+
+
+def test_a_kernel_is_forked_from_the_server_and_gone_once_executed():
+    from solutions.engine import kernels
+
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.getppid(), os.getpid())")])
+    text = notebooks.execute(probe, "probe.ipynb", ROOT).cells[0].outputs[0]["text"]
+    parent, kernel = map(int, text.split())
+    assert parent == kernels._server(kernels.kernel_env(notebooks._kernel_env())).process.pid != os.getpid()
+    with pytest.raises(ProcessLookupError):  # shut down, and reaped by the server
+        os.kill(kernel, 0)
+
+
 def test_a_failing_cell_is_named_with_its_notebook():
     companion = smallest()
     notebook = notebooks.build(companion)
@@ -173,6 +206,7 @@ def test_a_notebook_failing_in_the_background_is_recorded_and_the_server_told(tm
 
     class Failing:  # stands for solutions.engine.notebooks, whose cell fails
         NotebookError = notebooks.NotebookError
+        THREADS = notebooks.THREADS
 
         @staticmethod
         def complete(item, root):

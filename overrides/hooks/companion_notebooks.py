@@ -2,7 +2,9 @@
 
 Glue only: ``solutions.engine.notebooks`` builds, executes and caches the notebooks. Here they
 are executed in on_pre_build (after the solutions hook has checked every module, and before
-MkDocs empties the site folder, so a failing notebook leaves the previous site as it was),
+MkDocs empties the site folder, so a failing notebook leaves the previous site as it was; if
+one will be, on_config starts the process their kernels are forked from, which imports their
+libraries meanwhile),
 added to the set's nav section as "Companion notebook" (a nav entry in mkdocs.yml would warn
 for a set that has none, an unreleased one), and given to mkdocs-jupyter as files whose
 source is the executed notebook in <project>/.cache/notebooks/, never a file in docs/.
@@ -113,6 +115,12 @@ def on_config(config):
     if jupyter is not None:
         # Its cache of rendered HTML, under the project root whatever the working folder.
         jupyter.config["cache_dir"] = str(ROOT / ".cache" / "mkdocs-jupyter")
+    try:  # the kernels' fork server, if a notebook will be executed: it imports while the pages are computed
+        from solutions.engine import notebooks
+
+        notebooks.prepare(notebooks.plan(config.nav, config.docs_dir), ROOT, config.repo_url or "")
+    except Exception:  # noqa: BLE001 - only a head start: on_pre_build reports what is wrong, naming the module
+        pass
     return config
 
 
@@ -321,10 +329,14 @@ def on_serve(server, config, builder):
 
 
 def _complete(notebooks, pending):
-    """Execute pending notebooks one after another (in a background thread, under `mkdocs serve`), then
-    write a stamp into DONE so that the server rebuilds, serving them (or reporting their failure).
+    """Execute pending notebooks, several at once as a build does (in a background thread, under
+    `mkdocs serve`), then write a stamp into DONE so that the server rebuilds, serving them (or
+    reporting their failure).
     notebooks: the module, imported by the build (a rebuild may replace solutions.* in sys.modules)."""
-    for item in pending:
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    def complete(item):
         try:
             if notebooks.complete(item, ROOT) is None:
                 log.info("Companion notebook %s: edited again while it was executed; executing it anew",
@@ -335,4 +347,7 @@ def _complete(notebooks, pending):
             _failed[item.target.name] = f"companion notebook {item.companion.uri}: {type(exc).__name__}: {exc}"
         finally:
             _running.discard(item.target.name)
+
+    with ThreadPoolExecutor(min(len(pending), 2 * (os.cpu_count() or 1)), notebooks.THREADS) as pool:
+        list(pool.map(complete, pending))
     (DONE / "stamp").write_text(" ".join(item.target.name for item in pending) + "\n", encoding="utf-8")
