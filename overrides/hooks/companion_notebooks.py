@@ -1,10 +1,9 @@
 """MkDocs hook: each released set's companion notebook, executed (or reused) and rendered by mkdocs-jupyter.
 
 Glue only: ``solutions.engine.notebooks`` builds, executes and caches the notebooks. Here they
-are executed in on_pre_build (after the solutions hook has checked every module, and before
-MkDocs empties the site folder, so a failing notebook leaves the previous site as it was; if
-one will be, on_config starts the process their kernels are forked from, which imports their
-libraries meanwhile),
+are executed from on_config, in the background while the solutions hook computes the pages,
+and waited for in on_pre_build (after the solutions hook has checked every module, and before
+MkDocs empties the site folder, so a failing notebook leaves the previous site as it was),
 added to the set's nav section as "Companion notebook" (a nav entry in mkdocs.yml would warn
 for a set that has none, an unreleased one), and given to mkdocs-jupyter as files whose
 source is the executed notebook in <project>/.cache/notebooks/, never a file in docs/.
@@ -48,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger("mkdocs.hooks.companion_notebooks")
 
 _executed = []  # notebooks.Executed of this build, set in on_pre_build
+_started = {}  # notebooks executed in the background from on_config, waited for in on_pre_build
 # Under `mkdocs serve` (these survive rebuilds: MkDocs loads a hook once per process).
 _watching = False  # on_serve has watched DONE: from then on, rebuilds defer notebook execution
 _running = set()  # cache keys of the notebooks being executed in the background
@@ -111,29 +111,40 @@ STYLESHEETS = "assets/stylesheets"
 
 
 def on_config(config):
+    global _started
+    _started = {}
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         # Its cache of rendered HTML, under the project root whatever the working folder.
         jupyter.config["cache_dir"] = str(ROOT / ".cache" / "mkdocs-jupyter")
-    try:  # the kernels' fork server, if a notebook will be executed: it imports while the pages are computed
+    # A notebook that will be executed starts now, in the background, while the solutions hook computes
+    # the pages; on_pre_build waits for it. Under `mkdocs serve` (notebooks deferred) only the kernels'
+    # fork server is started.
+    try:
         from solutions.engine import notebooks
 
-        notebooks.prepare(notebooks.plan(config.nav, config.docs_dir), ROOT, config.repo_url or "")
+        companions = notebooks.plan(config.nav, config.docs_dir)
+        if _watching:
+            notebooks.prepare(companions, ROOT, config.repo_url or "")
+        else:
+            _started = notebooks.start(companions, ROOT, config.repo_url or "")
     except Exception:  # noqa: BLE001 - only a head start: on_pre_build reports what is wrong, naming the module
         pass
     return config
 
 
 def on_pre_build(config):
-    global _executed
+    global _executed, _started
     from solutions.engine import notebooks
     from solutions.engine.publish import SolutionError
 
     try:
         companions = notebooks.plan(config.nav, config.docs_dir)
-        _executed = notebooks.executed(companions, ROOT, config.repo_url or "", defer=_watching)
+        _executed = notebooks.executed(companions, ROOT, config.repo_url or "", defer=_watching, started=_started)
     except SolutionError as exc:
         raise PluginError(str(exc)) from exc
+    finally:
+        _started = {}
     for item in _executed:
         if item.pending and item.target.name in _failed:
             raise PluginError(_failed[item.target.name])

@@ -305,7 +305,32 @@ def prepare(companions, root, repo_url=""):
         kernels.start(_kernel_env())
 
 
-def executed(companions, root, repo_url="", *, workers=None, defer=False):
+def start(companions, root, repo_url="", *, workers=None):
+    """Begin executing, in background threads, every companion whose executed notebook is not in the
+    cache; return {its cache entry (Executed.src_dir): Future}, for executed(..., started=) to wait on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder, snapshot = Path(root) / CACHE, cache.snapshot(cache.default_folder(root))
+    misses = [(companion, folder / key(companion, repo_url, snapshot)) for companion in companions]
+    misses = [(companion, src_dir) for companion, src_dir in misses if not (src_dir / companion.uri).is_file()]
+    if not misses:
+        return {}
+    if FORKED:
+        from solutions.engine import kernels
+
+        kernels.start(_kernel_env())
+
+    def run(companion, src_dir):
+        result = execute(build(companion, repo_url), companion.uri, root)
+        files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
+
+    pool = ThreadPoolExecutor(min(workers or 2 * (os.cpu_count() or 1), len(misses)), THREADS)
+    started = {src_dir: pool.submit(run, companion, src_dir) for companion, src_dir in misses}
+    pool.shutdown(wait=False)  # its threads end with the last notebook
+    return started
+
+
+def executed(companions, root, repo_url="", *, workers=None, defer=False, started=None):
     """Return an Executed for each companion: reused from the cache when its key is there, else executed now.
 
     Misses run in up to `workers` kernels at once (by default twice the CPUs: a kernel spends
@@ -331,7 +356,9 @@ def executed(companions, root, repo_url="", *, workers=None, defer=False):
                 files.write_atomically(shown / companion.uri, nbformat.writes(placeholder(companion, repo_url)))
             return Executed(companion, shown, False, target=src_dir, repo_url=repo_url,
                             notebook=build(companion, repo_url))
-        if missing:
+        if missing and src_dir in (started or {}):
+            started[src_dir].result()  # raises its NotebookError
+        elif missing:
             result = execute(build(companion, repo_url), companion.uri, root)
             files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
         return Executed(companion, src_dir, missing)
