@@ -207,6 +207,7 @@ def test_a_notebook_failing_in_the_background_is_recorded_and_the_server_told(tm
     class Failing:  # stands for solutions.engine.notebooks, whose cell fails
         NotebookError = notebooks.NotebookError
         THREADS = notebooks.THREADS
+        kernels_at_once = staticmethod(notebooks.kernels_at_once)
 
         @staticmethod
         def complete(item, root):

@@ -344,7 +344,6 @@ def _complete(notebooks, pending):
     `mkdocs serve`), then write a stamp into DONE so that the server rebuilds, serving them (or
     reporting their failure).
     notebooks: the module, imported by the build (a rebuild may replace solutions.* in sys.modules)."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
 
     def complete(item):
@@ -359,6 +358,6 @@ def _complete(notebooks, pending):
         finally:
             _running.discard(item.target.name)
 
-    with ThreadPoolExecutor(min(len(pending), 2 * (os.cpu_count() or 1)), notebooks.THREADS) as pool:
+    with ThreadPoolExecutor(min(len(pending), notebooks.kernels_at_once()), notebooks.THREADS) as pool:
         list(pool.map(complete, pending))
     (DONE / "stamp").write_text(" ".join(item.target.name for item in pending) + "\n", encoding="utf-8")

@@ -293,13 +293,31 @@ def placeholder(companion, repo_url=""):
     return notebook
 
 
+def kernels_at_once():
+    """Return how many notebooks are executed at once: twice the CPUs, as a kernel spends much of its
+    time waiting on messages, its start and its shutdown (measured on 2 CPUs, five notebooks took
+    4.99 s in 2 kernels at once, 3.96 s in 3, 3.29 s in 4)."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def _entries(companions, root, repo_url):
+    """Return (companion, its cache entry, whether the entry lacks its executed notebook) for each companion."""
+    folder = Path(root) / CACHE
+    snapshot = cache.snapshot(cache.default_folder(root))  # the build's import records, if any
+    entries = [(companion, folder / key(companion, repo_url, snapshot)) for companion in companions]
+    return [(companion, src_dir, not (src_dir / companion.uri).is_file()) for companion, src_dir in entries]
+
+
+def _execute_into(companion, src_dir, root, repo_url):
+    """Execute the companion's notebook and store it in its cache entry (nothing is written if it fails)."""
+    result = execute(build(companion, repo_url), companion.uri, root)
+    files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
+
+
 def prepare(companions, root, repo_url=""):
     """Start the kernels' fork server now if a companion's executed notebook is not in the cache (it will
     be executed, now or in the background), so that it imports while the build computes the pages."""
-    if not FORKED:
-        return
-    folder, snapshot = Path(root) / CACHE, cache.snapshot(cache.default_folder(root))
-    if any(not (folder / key(companion, repo_url, snapshot) / companion.uri).is_file() for companion in companions):
+    if FORKED and any(missing for _, _, missing in _entries(companions, root, repo_url)):
         from solutions.engine import kernels
 
         kernels.start(_kernel_env())
@@ -310,22 +328,11 @@ def start(companions, root, repo_url="", *, workers=None):
     cache; return {its cache entry (Executed.src_dir): Future}, for executed(..., started=) to wait on."""
     from concurrent.futures import ThreadPoolExecutor
 
-    folder, snapshot = Path(root) / CACHE, cache.snapshot(cache.default_folder(root))
-    misses = [(companion, folder / key(companion, repo_url, snapshot)) for companion in companions]
-    misses = [(companion, src_dir) for companion, src_dir in misses if not (src_dir / companion.uri).is_file()]
+    misses = [(companion, src_dir) for companion, src_dir, missing in _entries(companions, root, repo_url) if missing]
     if not misses:
         return {}
-    if FORKED:
-        from solutions.engine import kernels
-
-        kernels.start(_kernel_env())
-
-    def run(companion, src_dir):
-        result = execute(build(companion, repo_url), companion.uri, root)
-        files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
-
-    pool = ThreadPoolExecutor(min(workers or 2 * (os.cpu_count() or 1), len(misses)), THREADS)
-    started = {src_dir: pool.submit(run, companion, src_dir) for companion, src_dir in misses}
+    pool = ThreadPoolExecutor(min(workers or kernels_at_once(), len(misses)), THREADS)
+    started = {src_dir: pool.submit(_execute_into, companion, src_dir, root, repo_url) for companion, src_dir in misses}
     pool.shutdown(wait=False)  # its threads end with the last notebook
     return started
 
@@ -333,20 +340,15 @@ def start(companions, root, repo_url="", *, workers=None):
 def executed(companions, root, repo_url="", *, workers=None, defer=False, started=None):
     """Return an Executed for each companion: reused from the cache when its key is there, else executed now.
 
-    Misses run in up to `workers` kernels at once (by default twice the CPUs: a kernel spends
-    much of its time waiting on messages, its start and its shutdown; measured on 2 CPUs, five
-    notebooks took 4.99 s in 2 kernels at once, 3.96 s in 3, 3.29 s in 4). Raises NotebookError on the first notebook
+    Misses run in up to `workers` kernels at once (kernels_at_once() by default); those in
+    `started` (see start) are waited for instead. Raises NotebookError on the first notebook
     that fails (nothing is written for it). With defer (`mkdocs serve` after an edit), a miss is
     not executed here: its Executed is pending, and `complete` executes it.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(root) / CACHE
-    snapshot = cache.snapshot(cache.default_folder(root))  # the build's import records, if any
-    jobs = []
-    for companion in companions:
-        src_dir = folder / key(companion, repo_url, snapshot)
-        jobs.append((companion, src_dir, not (src_dir / companion.uri).is_file()))
+    jobs = _entries(companions, root, repo_url)
 
     def run(job):
         companion, src_dir, missing = job
@@ -359,12 +361,11 @@ def executed(companions, root, repo_url="", *, workers=None, defer=False, starte
         if missing and src_dir in (started or {}):
             started[src_dir].result()  # raises its NotebookError
         elif missing:
-            result = execute(build(companion, repo_url), companion.uri, root)
-            files.write_atomically(src_dir / companion.uri, nbformat.writes(result))
+            _execute_into(companion, src_dir, root, repo_url)
         return Executed(companion, src_dir, missing)
 
     misses = sum(job[2] for job in jobs)
-    workers = workers or 2 * (os.cpu_count() or 1)
+    workers = workers or kernels_at_once()
     if defer or misses <= 1 or workers <= 1:
         return [run(job) for job in jobs]
     with ThreadPoolExecutor(min(workers, misses), THREADS) as pool:
