@@ -11,6 +11,7 @@ import http.server
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -191,28 +192,58 @@ def glyphs_in_local_fonts(page, checked):
     return local, shown
 
 
-def visit(context, url, glyphs_checked=None):
+# Resolves once what the page's layout asks for has been asked: its fonts are ready (a font
+# requested by a newly shown formula included) and two frames have been drawn since.
+SETTLED = """async () => {
+  await document.fonts.ready;
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}"""
+
+
+def settle(page, in_flight, url, timeout=30.0):
+    """Return once the page has drawn two frames with its fonts ready and no request of it is in flight
+    (in_flight: the requests started and neither finished nor failed, kept by the page's events).
+
+    What Playwright's "networkidle" waits for, without its 0.5 s of quiet on every page: a request
+    is started by the page's layout or script, so one that has not started when the page is settled
+    and nothing is in flight is not going to start."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.evaluate(SETTLED)  # the round trip also delivers the request events sent before it
+        if not in_flight:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url}: requests still in flight after {timeout} s: "
+                                 f"{sorted(r.url for r in in_flight)}")
+        page.wait_for_timeout(20)
+
+
+def visit(context, url, glyphs_checked=None, audit=True):
     """Open url in a new page of context; return what the browser saw, including every request.
 
     glyphs_checked: a set of math characters' class names already seen drawn; given it, each new
-    one on the page is checked against local fonts (seen["localGlyphs"])."""
+    one on the page is checked against local fonts (seen["localGlyphs"]).
+    audit: run axe-core on the page (seen["axe"]); a test that visits a page the visits fixture
+    has audited already passes False."""
     page = context.new_page()
     seen = {"console": [], "failed": [], "requests": []}
+    in_flight = set()
     page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
     page.on("pageerror", lambda e: seen["console"].append(str(e)))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
+    page.on("request", lambda r: (seen["requests"].append(r.url), in_flight.add(r)))
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: (seen["failed"].append(f"{r.url} ({r.failure})"), in_flight.discard(r)))
     page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.url} (HTTP {r.status})"))
     page.goto(url, wait_until="load")
     seen.update(page.evaluate(INSPECT))
     seen["requested before opening"] = list(seen["requests"])
     seen["solutions"] = page.evaluate(OPEN_SOLUTIONS)
     seen["images"] = page.evaluate(IMAGES)
-    page.wait_for_load_state("networkidle")
+    settle(page, in_flight, url)
     if glyphs_checked is not None:
         seen["localGlyphs"], seen["glyphClasses"] = glyphs_in_local_fonts(page, glyphs_checked)
     seen["axe"] = []
-    if AXE.exists():
+    if audit and AXE.exists():
         page.add_script_tag(path=str(AXE))
         seen["axe"] = page.evaluate(AXE_RUN)
     return page, seen
@@ -421,7 +452,7 @@ def test_screenshots_of_one_page_per_set_in_both_palettes(visits, built_site):
 def test_phone_width_has_no_horizontal_scrolling(browser, base_url, built_site):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     for path in one_page_per_set(built_site):
-        page, _ = visit(context, base_url + path)  # solutions opened: their content counts too
+        page, _ = visit(context, base_url + path, audit=False)  # solutions opened: their content counts too
         widths = page.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth]")
         # What scrolls in its own box instead (wide formulas and tables, also those inside the
         # solutions, which are measured only once opened) can be scrolled from the keyboard.
@@ -464,7 +495,7 @@ def test_each_set_prints_as_a_handout_with_its_title_and_solutions(browser, base
                                                                      for path in one_page_per_set(built_site)})]
     context = browser.new_context(color_scheme="dark")  # printed in the light palette anyway
     for path in handouts:
-        page, seen = visit(context, base_url + path)
+        page, _ = visit(context, base_url + path, audit=False)  # audited in both palettes by `visits`
         title = page.locator("article h1").inner_text().replace("¶", "").strip()
         expected = solution_texts(page)
         text = pdf_text(page, tmp_path, path.strip("/").replace("/", "-"))
